@@ -1,0 +1,142 @@
+/**
+ * Enforces the dependency rules of docs/ARCHITECTURE.md by scanning imports:
+ * core <- extensions <- node <- server, client <- cli; core touches no I/O, no timers, no
+ * randomness; the package has no runtime dependencies; no import cycles.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const src = join(packageRoot, 'src');
+
+/** Which layers each layer may import (besides itself). */
+const ALLOWED: Record<string, readonly string[]> = {
+  core: [],
+  extensions: ['core'],
+  node: ['core', 'extensions'],
+  server: ['core', 'extensions', 'node'],
+  client: ['core', 'extensions', 'node'],
+  cli: ['core', 'extensions', 'node', 'server', 'client'],
+  '.': ['core', 'extensions', 'node', 'server', 'client'],
+};
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return name.endsWith('.ts') ? [path] : [];
+  });
+}
+
+function stripComments(code: string): string {
+  return code.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
+}
+
+interface Import {
+  spec: string;
+  /** `import type` / `export type`: erased at compile time, no runtime dependency. */
+  typeOnly: boolean;
+}
+
+function importsOf(file: string): Import[] {
+  const code = stripComments(readFileSync(file, 'utf8'));
+  const found: Import[] = [];
+  const statement = /\b(?:import|export)\s+(type\s+)?[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]/g;
+  for (const m of code.matchAll(statement))
+    found.push({ spec: m[2]!, typeOnly: m[1] !== undefined });
+  for (const m of code.matchAll(/\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+    found.push({ spec: m[1]!, typeOnly: false });
+  }
+  for (const m of code.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm)) {
+    found.push({ spec: m[1]!, typeOnly: false });
+  }
+  return found;
+}
+
+/** Layers that may import Node's modules for their values: the I/O adapters and the CLI. */
+const NODE_VALUE_LAYERS = new Set(['node', 'cli']);
+/** Node modules with no I/O that any layer above the sans-I/O ones may use. */
+const NODE_UTILITIES = new Set(['node:events']);
+
+function layerOf(file: string): string {
+  const rel = relative(src, file);
+  return rel.includes('/') ? rel.split('/')[0]! : '.';
+}
+
+const files = sourceFiles(src);
+
+describe('architecture: dependency rules', () => {
+  it('finds the source files', () => {
+    assert.ok(files.some((f) => layerOf(f) === 'core'));
+  });
+
+  for (const file of files) {
+    const rel = relative(packageRoot, file);
+    it(`${rel} imports only what its layer allows`, () => {
+      const layer = layerOf(file);
+      const allowed = ALLOWED[layer];
+      assert.ok(allowed, `unknown layer '${layer}': add it to ALLOWED and to docs/ARCHITECTURE.md`);
+      for (const { spec, typeOnly } of importsOf(file)) {
+        if (spec.startsWith('.')) {
+          const target = layerOf(resolve(dirname(file), spec));
+          assert.ok(
+            target === layer || allowed.includes(target),
+            `${rel}: layer '${layer}' may not import from '${target}' (${spec})`,
+          );
+        } else if (spec.startsWith('node:')) {
+          assert.ok(
+            layer !== 'core' && layer !== 'extensions',
+            `${rel}: the sans-I/O ${layer} layer may not import ${spec}`,
+          );
+          assert.ok(
+            typeOnly || NODE_VALUE_LAYERS.has(layer) || NODE_UTILITIES.has(spec),
+            `${rel}: only src/node/ does I/O; import ${spec} there, or use 'import type'`,
+          );
+        } else if (!typeOnly) {
+          assert.fail(`${rel}: wsx has no runtime dependencies, but it imports '${spec}'`);
+        }
+      }
+    });
+  }
+
+  it('the core uses no I/O, timers, randomness or Node globals', () => {
+    const forbidden =
+      /\b(Buffer|process|setTimeout|setInterval|setImmediate|queueMicrotask|require|Math\.random|crypto|performance|Date\.now)\b/;
+    for (const file of files.filter((f) => ['core', 'extensions'].includes(layerOf(f)))) {
+      const code = stripComments(readFileSync(file, 'utf8')).replace(/'[^'\n]*'|`[^`]*`/g, "''");
+      const match = code.match(forbidden);
+      assert.equal(match, null, `${relative(packageRoot, file)} uses ${match?.[0]}`);
+    }
+  });
+
+  it('has no import cycles', () => {
+    const graph = new Map<string, string[]>();
+    for (const file of files) {
+      const deps = importsOf(file)
+        .filter((i) => i.spec.startsWith('.') && !i.typeOnly)
+        .map((i) => resolve(dirname(file), i.spec).replace(/\.js$/, '.ts'));
+      graph.set(file, deps);
+    }
+    const state = new Map<string, 'visiting' | 'done'>();
+    const visit = (file: string, path: string[]): void => {
+      if (state.get(file) === 'done') return;
+      if (state.get(file) === 'visiting') {
+        const cycle = [...path.slice(path.indexOf(file)), file].map((f) => relative(src, f));
+        assert.fail(`import cycle: ${cycle.join(' -> ')}`);
+      }
+      state.set(file, 'visiting');
+      for (const dep of graph.get(file) ?? []) visit(dep, [...path, file]);
+      state.set(file, 'done');
+    };
+    for (const file of files) visit(file, []);
+  });
+
+  it('package.json declares no runtime dependencies', () => {
+    const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8'));
+    assert.deepEqual(pkg.dependencies ?? {}, {});
+    assert.deepEqual(pkg.peerDependencies ?? {}, {});
+  });
+});
