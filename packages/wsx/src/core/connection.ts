@@ -16,6 +16,7 @@ import { CloseCode, MAX_CONTROL_PAYLOAD, Opcode } from './constants.js';
 import { ErrorCode as E, type ErrorCode, InvalidStateError, ProtocolError } from './errors.js';
 import type { ConnectionEvent } from './events.js';
 import { FrameParser } from './frame-parser.js';
+import { checkFrameHeader, type Role } from './frame-rules.js';
 import {
   type Allocator,
   firstByte,
@@ -30,7 +31,7 @@ import {
 import { nextState, State, serverShouldSendEof, Transition } from './state.js';
 import { isValidUtf8, UTF8_ACCEPT, UTF8_REJECT, type Utf8Check, utf8ValidateWith } from './utf8.js';
 
-export type Role = 'client' | 'server';
+export type { Role } from './frame-rules.js';
 
 /** Options of a {@link Connection}. */
 export interface ConnectionOptions {
@@ -301,7 +302,16 @@ export class Connection extends FrameParser {
     masked: boolean,
     length: number,
   ): boolean {
-    const problem = this.#checkHeader(fin, rsv, opcode, masked, length);
+    const problem = checkFrameHeader(
+      this,
+      fin,
+      rsv,
+      opcode,
+      masked,
+      length,
+      this.#messageOpcode,
+      this.#messageLength,
+    );
     if (problem !== null) {
       this.#protocolError(problem[0], problem[1], problem[2]);
       return false;
@@ -315,63 +325,6 @@ export class Connection extends FrameParser {
       this.#utf8 = UTF8_ACCEPT;
     }
     return true;
-  }
-
-  /**
-   * Why a frame header is not acceptable here, as [error code, close code, message], or null.
-   * One table of every header-level rule of RFC 6455 §5.2-§5.5, in the order they are checked.
-   */
-  #checkHeader(
-    fin: boolean,
-    rsv: number,
-    opcode: number,
-    masked: boolean,
-    length: number,
-  ): [ErrorCode, number, string] | null {
-    const PROTOCOL = CloseCode.PROTOCOL_ERROR;
-    // §5.2 RSV1-3: "MUST be 0 unless an extension is negotiated that defines meanings".
-    if (rsv !== 0) return [E.UNEXPECTED_RSV, PROTOCOL, `reserved bits set (RSV=${rsv})`];
-    // §5.3: "The server MUST close the connection upon receiving a frame that is not masked";
-    // §5.1: "A client MUST close a connection if it detects a masked frame".
-    if (this.role === 'server' && !masked) {
-      return [E.MASK_REQUIRED, PROTOCOL, 'client frames must be masked'];
-    }
-    if (this.role === 'client' && masked) {
-      return [E.UNEXPECTED_MASK, PROTOCOL, 'server frames must not be masked'];
-    }
-    if (opcode >= 0x8) {
-      // §5.2: "%xB-F are reserved for further control frames".
-      if (opcode > Opcode.PONG) return [E.INVALID_OPCODE, PROTOCOL, `reserved opcode ${opcode}`];
-      // §5.5: "All control frames MUST have a payload length of 125 bytes or less and MUST NOT
-      // be fragmented."
-      if (!fin) return [E.FRAGMENTED_CONTROL_FRAME, PROTOCOL, 'fragmented control frame'];
-      if (length > MAX_CONTROL_PAYLOAD) {
-        return [E.CONTROL_FRAME_TOO_LONG, PROTOCOL, `control frame of ${length} bytes`];
-      }
-      return null;
-    }
-    // §5.2: "%x3-7 are reserved for further non-control frames".
-    if (opcode > Opcode.BINARY) return [E.INVALID_OPCODE, PROTOCOL, `reserved opcode ${opcode}`];
-    // §5.4: fragments of one message are a first frame, continuations, and a FIN.
-    if (opcode === Opcode.CONTINUATION && this.#messageOpcode === 0) {
-      return [
-        E.UNEXPECTED_CONTINUATION,
-        PROTOCOL,
-        'continuation frame without a message to continue',
-      ];
-    }
-    if (opcode !== Opcode.CONTINUATION && this.#messageOpcode !== 0) {
-      return [E.EXPECTED_CONTINUATION, PROTOCOL, 'new data frame inside a fragmented message'];
-    }
-    const TOO_BIG = CloseCode.MESSAGE_TOO_BIG;
-    if (length > this.maxFrameSize) {
-      return [E.FRAME_TOO_BIG, TOO_BIG, `frame of ${length} bytes exceeds ${this.maxFrameSize}`];
-    }
-    const total = (opcode === Opcode.CONTINUATION ? this.#messageLength : 0) + length;
-    if (total > this.maxMessageSize) {
-      return [E.MESSAGE_TOO_BIG, TOO_BIG, `message exceeds ${this.maxMessageSize} bytes`];
-    }
-    return null;
   }
 
   protected override onFramePayload(

@@ -1,0 +1,83 @@
+/**
+ * Every header-level rule of RFC 6455 §5.2-§5.5 in one table, checked in order, as a pure
+ * function: whether a frame header may be accepted where it arrives.
+ */
+
+import { CloseCode, MAX_CONTROL_PAYLOAD, Opcode } from './constants.js';
+import { ErrorCode as E, type ErrorCode } from './errors.js';
+
+export type Role = 'client' | 'server';
+
+/** What the rules need to know about the receiving connection. */
+export interface FrameLimits {
+  readonly role: Role;
+  readonly maxFrameSize: number;
+  readonly maxMessageSize: number;
+}
+
+/** A broken rule: the error code, the close code to fail with, and a short description. */
+export type Violation = readonly [code: ErrorCode, closeCode: number, message: string];
+
+const PROTOCOL = CloseCode.PROTOCOL_ERROR;
+const TOO_BIG = CloseCode.MESSAGE_TOO_BIG;
+
+/**
+ * Why a frame header is not acceptable, or null. `messageOpcode` is the opcode of the data
+ * message being received (0 when none) and `messageLength` the bytes it holds so far.
+ */
+export function checkFrameHeader(
+  limits: FrameLimits,
+  fin: boolean,
+  rsv: number,
+  opcode: number,
+  masked: boolean,
+  length: number,
+  messageOpcode: number,
+  messageLength: number,
+): Violation | null {
+  // §5.2 RSV1-3: "MUST be 0 unless an extension is negotiated that defines meanings".
+  if (rsv !== 0) return [E.UNEXPECTED_RSV, PROTOCOL, `reserved bits set (RSV=${rsv})`];
+  // §5.3: "The server MUST close the connection upon receiving a frame that is not masked";
+  // §5.1: "A client MUST close a connection if it detects a masked frame".
+  if (limits.role === 'server' && !masked) {
+    return [E.MASK_REQUIRED, PROTOCOL, 'client frames must be masked'];
+  }
+  if (limits.role === 'client' && masked) {
+    return [E.UNEXPECTED_MASK, PROTOCOL, 'server frames must not be masked'];
+  }
+  if (opcode >= 0x8) return checkControlFrame(fin, opcode, length);
+  // §5.2: "%x3-7 are reserved for further non-control frames".
+  if (opcode > Opcode.BINARY) return [E.INVALID_OPCODE, PROTOCOL, `reserved opcode ${opcode}`];
+  // §5.4: a fragmented message is one text or binary frame, then continuations up to a FIN.
+  if (opcode === Opcode.CONTINUATION && messageOpcode === 0) {
+    return [
+      E.UNEXPECTED_CONTINUATION,
+      PROTOCOL,
+      'continuation frame without a message to continue',
+    ];
+  }
+  if (opcode !== Opcode.CONTINUATION && messageOpcode !== 0) {
+    return [E.EXPECTED_CONTINUATION, PROTOCOL, 'new data frame inside a fragmented message'];
+  }
+  // §10.4: limits on frame and message size, checked on the declared length before buffering.
+  if (length > limits.maxFrameSize) {
+    return [E.FRAME_TOO_BIG, TOO_BIG, `frame of ${length} bytes exceeds ${limits.maxFrameSize}`];
+  }
+  const total = (opcode === Opcode.CONTINUATION ? messageLength : 0) + length;
+  if (total > limits.maxMessageSize) {
+    return [E.MESSAGE_TOO_BIG, TOO_BIG, `message exceeds ${limits.maxMessageSize} bytes`];
+  }
+  return null;
+}
+
+function checkControlFrame(fin: boolean, opcode: number, length: number): Violation | null {
+  // §5.2: "%xB-F are reserved for further control frames".
+  if (opcode > Opcode.PONG) return [E.INVALID_OPCODE, PROTOCOL, `reserved opcode ${opcode}`];
+  // §5.5: "All control frames MUST have a payload length of 125 bytes or less and MUST NOT be
+  // fragmented."
+  if (!fin) return [E.FRAGMENTED_CONTROL_FRAME, PROTOCOL, 'fragmented control frame'];
+  if (length > MAX_CONTROL_PAYLOAD) {
+    return [E.CONTROL_FRAME_TOO_LONG, PROTOCOL, `control frame of ${length} bytes`];
+  }
+  return null;
+}
