@@ -79,6 +79,8 @@ export class Connection extends FrameParser {
   #state: State = State.OPEN;
   #events: ConnectionEvent[] = [];
   #out: Uint8Array[] = [];
+  /** Bytes in `#out`. */
+  #outBytes = 0;
   /** Input that arrived while parsing was paused. Null while parsing runs. */
   #pending: Uint8Array[] | null = null;
   /** Set once input must be ignored: the peer's close arrived, or the connection failed. */
@@ -204,6 +206,11 @@ export class Connection extends FrameParser {
     this.#sendEof();
   }
 
+  /** How many bytes {@link dataToSend} would return now (what is queued, not yet taken). */
+  get bytesToSend(): number {
+    return this.#outBytes;
+  }
+
   /** Events since the last call, in order. */
   eventsReceived(): readonly ConnectionEvent[] {
     const events = this.#events;
@@ -222,6 +229,7 @@ export class Connection extends FrameParser {
     const out = this.#out;
     if (out.length === 0) return NO_DATA;
     this.#out = [];
+    this.#outBytes = 0;
     return out;
   }
 
@@ -541,8 +549,10 @@ export class Connection extends FrameParser {
   #sendData(opcode: number, data: string | Uint8Array, fin: boolean): void {
     const b0 = firstByte(fin, 0, opcode);
     const mask = this.#masks === null ? null : this.#masks.next();
-    if (typeof data === 'string') writeTextFrame(this.#slab, this.#out, b0, data, mask);
-    else writeFrame(this.#slab, this.#out, b0, data, mask);
+    this.#outBytes +=
+      typeof data === 'string'
+        ? writeTextFrame(this.#slab, this.#out, b0, data, mask)
+        : writeFrame(this.#slab, this.#out, b0, data, mask);
   }
 
   #sendControl(opcode: number, payload: Uint8Array): void {
@@ -550,7 +560,7 @@ export class Connection extends FrameParser {
       throw new RangeError(`a control frame payload is at most 125 bytes (got ${payload.length})`);
     }
     const mask = this.#masks === null ? null : this.#masks.next();
-    writeFrame(this.#slab, this.#out, firstByte(true, 0, opcode), payload, mask);
+    this.#outBytes += writeFrame(this.#slab, this.#out, firstByte(true, 0, opcode), payload, mask);
   }
 
   #writeClose(payload: Uint8Array, frame: CloseFrame): void {

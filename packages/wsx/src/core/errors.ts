@@ -43,10 +43,16 @@ export const ErrorCode = {
   INVALID_PROTOCOL_HEADER: 'WSX_ERR_INVALID_PROTOCOL_HEADER',
   INVALID_EXTENSIONS_HEADER: 'WSX_ERR_INVALID_EXTENSIONS_HEADER',
   FORBIDDEN_ORIGIN: 'WSX_ERR_FORBIDDEN_ORIGIN',
+  UNKNOWN_PATH: 'WSX_ERR_UNKNOWN_PATH',
+  SERVER_CLOSING: 'WSX_ERR_SERVER_CLOSING',
   UNEXPECTED_STATUS: 'WSX_ERR_UNEXPECTED_STATUS',
   INVALID_ACCEPT: 'WSX_ERR_INVALID_ACCEPT',
   UNEXPECTED_PROTOCOL: 'WSX_ERR_UNEXPECTED_PROTOCOL',
   UNEXPECTED_EXTENSION: 'WSX_ERR_UNEXPECTED_EXTENSION',
+  HANDSHAKE_CLOSED: 'WSX_ERR_HANDSHAKE_CLOSED',
+  HANDSHAKE_TIMEOUT: 'WSX_ERR_HANDSHAKE_TIMEOUT',
+  // The connection closed (ConnectionClosedError).
+  CONNECTION_CLOSED: 'WSX_ERR_CONNECTION_CLOSED',
   // Local misuse (InvalidStateError, UsageError).
   INVALID_STATE: 'WSX_ERR_INVALID_STATE',
   INVALID_ARGUMENT: 'WSX_ERR_INVALID_ARGUMENT',
@@ -120,4 +126,41 @@ export class UsageError extends WebSocketError {
   constructor(message: string) {
     super(ErrorCode.INVALID_ARGUMENT, message);
   }
+}
+
+/** A close frame as sent or received: `code` is 1005 when the frame had no code. */
+export interface CloseInfo {
+  readonly code: number;
+  readonly reason: string;
+}
+
+/**
+ * The connection closed abnormally: the close frames exchanged (if any) are attached, as in
+ * Python websockets. `received` is null when no close frame arrived (the 1006 case).
+ */
+export class ConnectionClosedError extends WebSocketError {
+  readonly received: CloseInfo | null;
+  readonly sent: CloseInfo | null;
+  readonly receivedThenSent: boolean;
+
+  constructor(received: CloseInfo | null, sent: CloseInfo | null, receivedThenSent: boolean) {
+    super(ErrorCode.CONNECTION_CLOSED, describeClose(received, sent, receivedThenSent));
+    this.received = received;
+    this.sent = sent;
+    this.receivedThenSent = receivedThenSent;
+  }
+}
+
+function describeClose(
+  received: CloseInfo | null,
+  sent: CloseInfo | null,
+  receivedThenSent: boolean,
+): string {
+  const show = (c: CloseInfo) => `${c.code}${c.reason === '' ? '' : ` (${c.reason})`}`;
+  if (received === null && sent === null) return 'connection closed without a close frame (1006)';
+  if (received === null) return `sent close ${show(sent!)}; no close frame received`;
+  if (sent === null) return `received close ${show(received)}; no close frame sent`;
+  return receivedThenSent
+    ? `received close ${show(received)}, then sent close ${show(sent)}`
+    : `sent close ${show(sent)}, then received close ${show(received)}`;
 }

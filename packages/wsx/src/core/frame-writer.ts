@@ -170,14 +170,17 @@ export function firstByte(fin: boolean, rsv: number, opcode: number): number {
   return (fin ? 0x80 : 0) | (rsv << 4) | opcode;
 }
 
-/** Appends one frame carrying `payload` to `out`. `mask` is null for unmasked (server) frames. */
+/**
+ * Appends one frame carrying `payload` to `out`. `mask` is null for unmasked (server) frames.
+ * Returns the number of bytes appended.
+ */
 export function writeFrame(
   slab: Slab,
   out: Uint8Array[],
   b0: number,
   payload: Uint8Array,
   mask: number | null,
-): void {
+): number {
   const length = payload.length;
   if (length <= COPY_MAX) {
     const buf = slab.reserve(length + MAX_HEADER);
@@ -186,10 +189,11 @@ export function writeFrame(
     buf.set(payload, at + h);
     if (mask !== null) applyMask(buf, at + h, at + h + length, mask, 0);
     slab.commit(out, h + length);
-    return;
+    return h + length;
   }
   const buf = slab.reserve(MAX_HEADER);
-  slab.commit(out, writeHeader(buf, slab.offset, b0, length, mask));
+  const h = writeHeader(buf, slab.offset, b0, length, mask);
+  slab.commit(out, h);
   if (mask === null) {
     out.push(payload);
   } else {
@@ -198,6 +202,7 @@ export function writeFrame(
     applyMask(masked, 0, length, mask, 0);
     out.push(masked);
   }
+  return h + length;
 }
 
 const encoder = new TextEncoder();
@@ -205,7 +210,7 @@ const encoder = new TextEncoder();
 /**
  * Appends one frame carrying `text` encoded as UTF-8. Short strings are encoded straight into the
  * slab after room for the longest header their length allows; the payload is moved down when the
- * real length needs a shorter header.
+ * real length needs a shorter header. Returns the number of bytes appended.
  */
 export function writeTextFrame(
   slab: Slab,
@@ -213,12 +218,9 @@ export function writeTextFrame(
   b0: number,
   text: string,
   mask: number | null,
-): void {
+): number {
   const maxBytes = text.length * 3; // UTF-16 code unit -> at most 3 UTF-8 bytes
-  if (maxBytes > COPY_MAX) {
-    writeFrame(slab, out, b0, encoder.encode(text), mask);
-    return;
-  }
+  if (maxBytes > COPY_MAX) return writeFrame(slab, out, b0, encoder.encode(text), mask);
   const room = headerLength(maxBytes, mask !== null);
   const buf = slab.reserve(room + maxBytes);
   const at = slab.offset;
@@ -228,4 +230,5 @@ export function writeTextFrame(
   writeHeader(buf, at, b0, written, mask);
   if (mask !== null) applyMask(buf, at + h, at + h + written, mask, 0);
   slab.commit(out, h + written);
+  return h + written;
 }

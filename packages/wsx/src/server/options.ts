@@ -1,0 +1,129 @@
+/** Options of a `WebSocketServer`, their defaults, and their validation. */
+
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import { UsageError } from '../core/errors.js';
+import type { TlsServerOptions } from '../node/http-server.js';
+import type { ConnectionHandlers, ConnectionLimits } from '../node/websocket.js';
+import type { Rejection } from './rejection.js';
+import type { UpgradeRequest } from './upgrade-request.js';
+
+/** What the `upgrade` hook returns: the connection's `data`, or a rejection. */
+export type UpgradeResult<Data> = Data | Rejection;
+
+/** The route's handlers: the uWebSockets-style behavior, with typed per-connection data. */
+export interface ServerHandlers<Data> extends ConnectionHandlers<Data> {
+  /**
+   * Decides whether to accept an upgrade, before the 101 is sent: return the connection's data
+   * (available as `ws.data`), or `reject(status, body)`. May be async. Throwing answers 500.
+   */
+  upgrade?(request: UpgradeRequest): UpgradeResult<Data> | Promise<UpgradeResult<Data>>;
+}
+
+export interface ServerOptions<Data = unknown> extends ServerHandlers<Data>, ConnectionLimits {
+  /** Listen on this port (0: any free port); the server creates its own HTTP(S) server. */
+  port?: number;
+  /** Address to listen on with `port`. Default: all interfaces. */
+  host?: string;
+  backlog?: number;
+  /** With `port`: serve `wss://` with these TLS options (`key`, `cert`, ...). */
+  tls?: TlsServerOptions;
+  /** Attach to an existing HTTP(S) server; its other routes keep working. */
+  server?: HttpServer | HttpsServer;
+  /** Create no server: call `handleUpgrade()` from your own `upgrade` listener. */
+  noServer?: boolean;
+  /** Accept upgrades only for this path (query string ignored). Default: every path. */
+  path?: string;
+  /**
+   * Subprotocols this server speaks: the first one the client offers that is in this list is
+   * selected (the client lists them by preference, RFC 6455 §4.1). Or a function that picks one
+   * (or null for none).
+   */
+  protocols?:
+    | readonly string[]
+    | ((offered: readonly string[], request: UpgradeRequest) => string | null);
+  /** `ws`'s form of `protocols`: return the protocol, or false for none. */
+  handleProtocols?: (protocols: Set<string>, request: IncomingMessage) => string | false;
+  /**
+   * Origins allowed to connect (`https://example.com`), or a predicate. Others get 403. A request
+   * without `Origin` (not from a browser) is allowed: the check protects against cross-site
+   * WebSocket hijacking, which only browsers can be made to do.
+   */
+  allowedOrigins?: readonly string[] | ((origin: string, request: IncomingMessage) => boolean);
+  /** `ws` name of `maxMessageSize`. */
+  maxPayload?: number;
+  /** Keep `server.clients`, the set of open connections. Default true. */
+  clientTracking?: boolean;
+  /** Compression is not negotiated by this version; only `false` is accepted. */
+  perMessageDeflate?: false;
+}
+
+const KNOWN = new Set([
+  'port',
+  'host',
+  'backlog',
+  'tls',
+  'server',
+  'noServer',
+  'path',
+  'protocols',
+  'handleProtocols',
+  'allowedOrigins',
+  'maxPayload',
+  'maxMessageSize',
+  'maxFrameSize',
+  'closeTimeout',
+  'clientTracking',
+  'perMessageDeflate',
+  'upgrade',
+  'open',
+  'message',
+  'drain',
+  'ping',
+  'pong',
+  'close',
+  'error',
+]);
+
+/** Options of `ws` that wsx answers differently: a pointer to what to use instead. */
+const INSTEAD: Record<string, string> = {
+  verifyClient: "use the 'upgrade' hook (it may be async, and reject with any status)",
+  skipUTF8Validation: 'text is always validated (RFC 6455 §8.1); send binary to skip it',
+  WebSocket: 'subclassing the WebSocket class is not supported',
+  autoPong: 'pings are always answered (RFC 6455 §5.5.2)',
+  allowSynchronousEvents: 'events are always dispatched as soon as a read is parsed',
+};
+
+/** Checks the options; throws a UsageError naming the first problem. */
+export function validateServerOptions(options: ServerOptions<unknown>): void {
+  for (const key of Object.keys(options)) {
+    if (key in INSTEAD) throw new UsageError(`option '${key}' is not supported: ${INSTEAD[key]}`);
+    if (!KNOWN.has(key)) throw new UsageError(`unknown WebSocketServer option '${key}'`);
+  }
+  const modes = [
+    options.port !== undefined,
+    options.server !== undefined,
+    options.noServer === true,
+  ];
+  if (modes.filter(Boolean).length !== 1) {
+    throw new UsageError("give exactly one of 'port', 'server' or 'noServer: true'");
+  }
+  if (options.tls !== undefined && options.port === undefined) {
+    throw new UsageError("'tls' goes with 'port'; with 'server', pass an https.Server");
+  }
+  if (options.perMessageDeflate) {
+    throw new UsageError('perMessageDeflate is not supported by this version of wsx');
+  }
+  if (options.protocols !== undefined && options.handleProtocols !== undefined) {
+    throw new UsageError("give 'protocols' or 'handleProtocols', not both");
+  }
+  if (options.path !== undefined && !options.path.startsWith('/')) {
+    throw new UsageError(`'path' must start with '/' (got '${options.path}')`);
+  }
+  for (const key of ['maxPayload', 'maxMessageSize', 'maxFrameSize', 'closeTimeout'] as const) {
+    const value = options[key];
+    if (value !== undefined && !(Number.isFinite(value) && value >= 0)) {
+      throw new UsageError(`'${key}' must be a non-negative number (got ${String(value)})`);
+    }
+  }
+}

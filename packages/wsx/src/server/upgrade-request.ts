@@ -1,0 +1,86 @@
+/** The view of an upgrade request that the `upgrade` hook and `protocols` function receive. */
+
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+
+export class UpgradeRequest {
+  /** The Node request (for anything not surfaced here). */
+  readonly req: IncomingMessage;
+  /** Subprotocols the client offered, most preferred first. */
+  readonly protocols: readonly string[];
+  /** `Origin`, when the client sent one (browsers always do). */
+  readonly origin: string | undefined;
+  #url: URL | null = null;
+  #cookies: Record<string, string> | null = null;
+
+  constructor(req: IncomingMessage, protocols: readonly string[], origin: string | undefined) {
+    this.req = req;
+    this.protocols = protocols;
+    this.origin = origin;
+  }
+
+  /** The request URL, resolved against `Host` (`ws://host/path?query`). */
+  get url(): URL {
+    if (this.#url === null) {
+      const scheme = (this.req.socket as { encrypted?: boolean }).encrypted ? 'wss' : 'ws';
+      const base = `${scheme}://${this.req.headers.host ?? 'localhost'}`;
+      try {
+        this.#url = new URL(this.req.url ?? '/', base);
+      } catch {
+        this.#url = new URL('/', `${scheme}://localhost`);
+      }
+    }
+    return this.#url;
+  }
+
+  /** The path, without the query string. */
+  get path(): string {
+    return this.url.pathname;
+  }
+
+  /** The query parameters. */
+  get query(): URLSearchParams {
+    return this.url.searchParams;
+  }
+
+  get headers(): IncomingHttpHeaders {
+    return this.req.headers;
+  }
+
+  /** Cookies from the `Cookie` header (RFC 6265 §5.4), by name. */
+  get cookies(): Readonly<Record<string, string>> {
+    this.#cookies ??= parseCookies(this.req.headers.cookie);
+    return this.#cookies;
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.req.socket.remoteAddress;
+  }
+
+  get remotePort(): number | undefined {
+    return this.req.socket.remotePort;
+  }
+}
+
+/** `name=value; name2=value2`; the first of repeated names wins; quoted values are unquoted. */
+export function parseCookies(header: string | undefined): Record<string, string> {
+  const cookies: Record<string, string> = Object.create(null);
+  if (header === undefined) return cookies;
+  for (const pair of header.split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) continue;
+    const name = pair.slice(0, eq).trim();
+    let value = pair.slice(eq + 1).trim();
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"'))
+      value = value.slice(1, -1);
+    if (name !== '' && !(name in cookies)) cookies[name] = safeDecode(value);
+  }
+  return cookies;
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}

@@ -1,0 +1,345 @@
+/**
+ * `WebSocketServer`: accepts upgrades and turns them into `WebSocket`s. Three ways to run, as in
+ * `ws`: standalone (`{ port }`), attached to an existing HTTP(S) server (`{ server }`, several
+ * per server by `path`), or `{ noServer: true }` with `handleUpgrade()` called from your own
+ * `upgrade` listener (Express, Fastify, Koa).
+ *
+ * The opening handshake is validated by the core's pure functions; what this file adds is the
+ * policy around it (path, origin, subprotocol, the async `upgrade` hook) and the socket work.
+ */
+
+import { EventEmitter } from 'node:events';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { Connection } from '../core/connection.js';
+import { CloseCode } from '../core/constants.js';
+import { ErrorCode, HandshakeError } from '../core/errors.js';
+import { HttpHeaders } from '../core/http-head.js';
+import {
+  buildAcceptResponse,
+  buildRejectResponse,
+  type ClientHandshake,
+  rejectionFor,
+  selectSubprotocol,
+  validateRequest,
+} from '../core/server-handshake.js';
+import { createStandaloneServer } from '../node/http-server.js';
+import { alloc, isUtf8 } from '../node/runtime.js';
+import { type ConnectionHandlers, kAttach, kStart, WebSocket } from '../node/websocket.js';
+import { attachToServer, detachFromServer } from './dispatcher.js';
+import { type ServerHandlers, type ServerOptions, validateServerOptions } from './options.js';
+import { Rejection } from './rejection.js';
+import { UpgradeRequest } from './upgrade-request.js';
+
+const DEFAULT_CLOSE_TIMEOUT = 10_000; // Python websockets' default; long enough for slow links
+
+type UpgradeCallback<Data> = (ws: WebSocket<Data>, req: IncomingMessage) => void;
+
+export class WebSocketServer<Data = unknown> extends EventEmitter {
+  readonly options: Readonly<ServerOptions<Data>>;
+  /** Open connections (unless `clientTracking: false`). */
+  readonly clients: Set<WebSocket<Data>>;
+  readonly #handlers: ServerHandlers<Data>;
+  readonly #connectionHandlers: ConnectionHandlers<Data> | null;
+  readonly #httpServer: HttpServer | null;
+  readonly #ownsServer: boolean;
+  readonly #closeTimeout: number;
+  #closing = false;
+  #closed: Promise<void> | null = null;
+
+  constructor(options: ServerOptions<Data>, callback?: () => void) {
+    super();
+    validateServerOptions(options as ServerOptions<unknown>);
+    this.options = options;
+    this.clients = new Set();
+    this.#handlers = options;
+    this.#connectionHandlers = hasConnectionHandlers(options) ? options : null;
+    this.#closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
+    if (options.port !== undefined) {
+      this.#httpServer = createStandaloneServer(options.tls);
+      this.#ownsServer = true;
+      this.#httpServer.listen(options.port, options.host, options.backlog, callback);
+    } else {
+      this.#httpServer = (options.server as HttpServer | undefined) ?? null;
+      this.#ownsServer = false;
+    }
+    if (this.#httpServer !== null) {
+      this.#httpServer.on('listening', () => this.emit('listening'));
+      this.#httpServer.on('error', (error) => this.emit('error', error));
+      attachToServer(this.#httpServer, this as unknown as WebSocketServer<unknown>);
+    }
+  }
+
+  /** The address the HTTP server listens on (`{ port }` tells which port `port: 0` got). */
+  address(): AddressInfo | string | null {
+    if (this.#httpServer === null) throw new Error("a 'noServer' WebSocketServer has no address");
+    return this.#httpServer.address();
+  }
+
+  /** Whether this server handles `req` (its path matches). */
+  shouldHandle(req: IncomingMessage): boolean {
+    const path = this.options.path;
+    if (path === undefined) return true;
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    return (q === -1 ? url : url.slice(0, q)) === path;
+  }
+
+  /**
+   * Completes (or rejects) an upgrade. `cb` receives the accepted WebSocket, as in `ws` (which
+   * leaves emitting `connection` to the caller). Without `cb`, `connection` is emitted. The
+   * promise resolves to the WebSocket, or null when the upgrade was rejected; it never rejects.
+   */
+  handleUpgrade(
+    req: IncomingMessage,
+    socket: Socket,
+    head: Buffer,
+    cb?: UpgradeCallback<Data>,
+  ): Promise<WebSocket<Data> | null> {
+    socket.on('error', destroySocket); // nothing may crash the process before the WebSocket exists
+    let handshake: ClientHandshake;
+    try {
+      handshake = this.#validate(req);
+    } catch (error) {
+      if (!(error instanceof HandshakeError)) throw error;
+      this.emit('wsClientError', error, socket, req);
+      answer(socket, rejectionFor(error));
+      return Promise.resolve(null);
+    }
+    const request = new UpgradeRequest(req, handshake.protocols, handshake.origin);
+    const hook = this.#handlers.upgrade;
+    if (hook === undefined) {
+      return Promise.resolve(
+        this.#accept(req, socket, head, handshake, request, undefined as Data, cb),
+      );
+    }
+    return this.#runHook(hook, request).then((result) => {
+      if (result instanceof Rejection) {
+        answer(socket, buildRejectResponse(result.status, rejectOptions(result)));
+        return null;
+      }
+      // The client may have given up while the hook ran.
+      if (socket.destroyed) return null;
+      return this.#accept(req, socket, head, handshake, request, result, cb);
+    });
+  }
+
+  /**
+   * Stops accepting, sends 1001 (going away) to every client, waits for them to close (each is
+   * dropped after `closeTimeout`), and closes the HTTP server if this server created it.
+   */
+  close(callback?: (error?: Error) => void): Promise<void> {
+    if (this.#closed === null) {
+      this.#closing = true;
+      if (this.#httpServer !== null)
+        detachFromServer(this.#httpServer, this as unknown as WebSocketServer<unknown>);
+      const clientsClosed = [...this.clients].map(
+        (ws) =>
+          new Promise<void>((resolve) => {
+            if (ws.readyState === WebSocket.CLOSED) return resolve();
+            ws.once('close', () => resolve());
+            ws.close(CloseCode.GOING_AWAY, 'server shutting down');
+          }),
+      );
+      const http = this.#ownsServer ? this.#httpServer : null;
+      const serverClosed = http?.listening
+        ? new Promise<void>((resolve) => http.close(() => resolve()))
+        : Promise.resolve();
+      this.#closed = Promise.all([...clientsClosed, serverClosed]).then(() => {
+        this.emit('close');
+      });
+    }
+    if (callback !== undefined) this.#closed.then(() => callback(), callback);
+    return this.#closed;
+  }
+
+  // ---- The upgrade pipeline ----------------------------------------------------------------
+
+  /** RFC 6455 §4.2.1 checks, then path and origin policy. Throws HandshakeError. */
+  #validate(req: IncomingMessage): ClientHandshake {
+    if (this.#closing) {
+      throw new HandshakeError(ErrorCode.SERVER_CLOSING, 503, 'the server is shutting down');
+    }
+    if (!this.shouldHandle(req)) {
+      throw new HandshakeError(ErrorCode.UNKNOWN_PATH, 404, 'no WebSocket endpoint at this path');
+    }
+    const handshake = validateRequest({
+      method: req.method ?? '',
+      version: `HTTP/${req.httpVersion}`,
+      headers: new HttpHeaders(req.rawHeaders),
+    });
+    const allowed = this.options.allowedOrigins;
+    if (allowed !== undefined && handshake.origin !== undefined) {
+      const ok =
+        typeof allowed === 'function'
+          ? allowed(handshake.origin, req)
+          : allowed.includes(handshake.origin);
+      if (!ok) {
+        throw new HandshakeError(ErrorCode.FORBIDDEN_ORIGIN, 403, 'origin not allowed');
+      }
+    }
+    return handshake;
+  }
+
+  async #runHook(
+    hook: NonNullable<ServerHandlers<Data>['upgrade']>,
+    request: UpgradeRequest,
+  ): Promise<Data | Rejection> {
+    try {
+      return await hook(request);
+    } catch (error) {
+      if (error instanceof Rejection) return error;
+      this.#reportError(error);
+      return new Rejection(500, 'Internal Server Error\n');
+    }
+  }
+
+  #selectProtocol(
+    offered: readonly string[],
+    request: UpgradeRequest,
+    req: IncomingMessage,
+  ): string {
+    const { protocols, handleProtocols } = this.options;
+    if (handleProtocols !== undefined) {
+      if (offered.length === 0) return '';
+      const chosen = handleProtocols(new Set(offered), req);
+      return chosen === false ? '' : chosen;
+    }
+    if (protocols === undefined || offered.length === 0) return '';
+    if (typeof protocols === 'function') return protocols(offered, request) ?? '';
+    return selectSubprotocol([...offered], protocols) ?? '';
+  }
+
+  #accept(
+    req: IncomingMessage,
+    socket: Socket,
+    head: Buffer,
+    handshake: ClientHandshake,
+    request: UpgradeRequest,
+    data: Data,
+    cb: UpgradeCallback<Data> | undefined,
+  ): WebSocket<Data> | null {
+    let protocol: string;
+    try {
+      protocol = this.#selectProtocol(handshake.protocols, request, req);
+      if (protocol !== '' && !handshake.protocols.includes(protocol)) {
+        throw new Error(`the selected subprotocol '${protocol}' was not offered by the client`);
+      }
+    } catch (error) {
+      this.#reportError(error);
+      answer(socket, buildRejectResponse(500));
+      return null;
+    }
+    socket.write(this.#response(handshake.key, protocol, req));
+    const ws = new WebSocket<Data>(null);
+    ws[kAttach]({
+      socket,
+      connection: new Connection({
+        role: 'server',
+        isUtf8,
+        alloc,
+        ...limits(this.options),
+      }),
+      protocol,
+      handlers: this.#connectionHandlers,
+      closeTimeout: this.#closeTimeout,
+      data,
+      onClosed: this.options.clientTracking === false ? null : this.#forget,
+    });
+    socket.off('error', destroySocket);
+    if (this.options.clientTracking !== false) this.clients.add(ws);
+    this.#open(ws, req, cb);
+    ws[kStart](head);
+    return ws;
+  }
+
+  #response(key: string, protocol: string, req: IncomingMessage): Uint8Array {
+    const bytes = buildAcceptResponse({ key, protocol: protocol === '' ? null : protocol });
+    if (this.listenerCount('headers') === 0) return bytes;
+    // `ws`'s 'headers' event: listeners may append header lines to the response.
+    const lines = Buffer.from(bytes)
+      .toString('latin1')
+      .split('\r\n')
+      .filter((l) => l !== '');
+    this.emit('headers', lines, req);
+    for (const line of lines) {
+      if (/[\r\n]/.test(line))
+        throw new TypeError(`a header line may not contain CR or LF: ${line}`);
+    }
+    return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
+  }
+
+  #open(ws: WebSocket<Data>, req: IncomingMessage, cb: UpgradeCallback<Data> | undefined): void {
+    try {
+      const opened = this.#handlers.open?.(ws);
+      if (opened !== undefined) opened.catch((error: unknown) => this.#failConnection(ws, error));
+      if (cb !== undefined) cb(ws, req);
+      else this.emit('connection', ws, req);
+    } catch (error) {
+      this.#failConnection(ws, error);
+    }
+  }
+
+  /** An error in application code for one connection: report it, close that one with 1011. */
+  #failConnection(ws: WebSocket<Data>, error: unknown): void {
+    this.#reportError(error, ws);
+    if (ws.readyState === WebSocket.OPEN) ws.close(CloseCode.INTERNAL_ERROR);
+  }
+
+  #reportError(error: unknown, ws: WebSocket<Data> | null = null): void {
+    const err = error instanceof Error ? error : new Error(String(error));
+    try {
+      if (this.#handlers.error !== undefined && ws !== null) this.#handlers.error(ws, err);
+      else if (this.listenerCount('error') > 0) this.emit('error', err);
+      else console.error('wsx: error in a WebSocketServer handler:', err);
+    } catch (secondary) {
+      console.error('wsx: error in an error handler:', secondary);
+    }
+  }
+
+  readonly #forget = (ws: WebSocket<Data>): void => {
+    this.clients.delete(ws);
+  };
+}
+
+function hasConnectionHandlers<Data>(h: ServerHandlers<Data>): boolean {
+  return (
+    h.open !== undefined ||
+    h.message !== undefined ||
+    h.drain !== undefined ||
+    h.ping !== undefined ||
+    h.pong !== undefined ||
+    h.close !== undefined ||
+    h.error !== undefined
+  );
+}
+
+function limits(options: {
+  readonly maxMessageSize?: number;
+  readonly maxPayload?: number;
+  readonly maxFrameSize?: number;
+}): { maxMessageSize?: number; maxFrameSize?: number } {
+  const maxMessageSize = options.maxMessageSize ?? options.maxPayload;
+  return {
+    ...(maxMessageSize === undefined ? {} : { maxMessageSize }),
+    ...(options.maxFrameSize === undefined ? {} : { maxFrameSize: options.maxFrameSize }),
+  };
+}
+
+function rejectOptions(rejection: Rejection) {
+  return {
+    ...(rejection.body === undefined ? {} : { body: rejection.body }),
+    ...(rejection.headers === undefined ? {} : { headers: rejection.headers }),
+  };
+}
+
+function destroySocket(this: Socket): void {
+  this.destroy();
+}
+
+/** Writes an HTTP answer and closes the socket once it is flushed. */
+function answer(socket: Socket, response: Uint8Array): void {
+  if (socket.destroyed) return;
+  socket.once('finish', destroySocket);
+  socket.end(response);
+}
