@@ -24,6 +24,8 @@ export {
   WEBSOCKET_VERSION,
 } from './constants.js';
 export {
+  type CloseInfo,
+  ConnectionClosedError,
   ErrorCode,
   HandshakeError,
   InvalidStateError,

@@ -51,8 +51,10 @@ export type SendStatus = (typeof SendStatus)[keyof typeof SendStatus];
 
 /** Per-connection handlers of a server route (the uWebSockets "behavior"). */
 export interface ConnectionHandlers<Data> {
-  open?(ws: WebSocket<Data>): void | Promise<void>;
-  message?(ws: WebSocket<Data>, data: Buffer, isBinary: boolean): void | Promise<void>;
+  /** The connection is open. May return a promise: a rejection closes it with 1011. */
+  open?(ws: WebSocket<Data>): unknown;
+  /** A message: text (`isBinary` false, valid UTF-8) or binary. May return a promise, as `open`. */
+  message?(ws: WebSocket<Data>, data: Buffer, isBinary: boolean): unknown;
   drain?(ws: WebSocket<Data>): void;
   ping?(ws: WebSocket<Data>, data: Buffer): void;
   pong?(ws: WebSocket<Data>, data: Buffer): void;
@@ -185,6 +187,9 @@ export class WebSocket<Data = unknown> extends EventEmitter {
   #queue: MessageQueue | null = null;
   #abortHandshake: ((error: Error) => void) | null = null;
   #onClosed: ((ws: WebSocket<Data>) => void) | null = null;
+  /** Whether reading has started ([kStart]); until then the bytes that came with the 101 wait. */
+  #started = false;
+  #head: Buffer | null = null;
   #closeCode: number = CloseCode.ABNORMAL_CLOSURE;
   #closeReason = '';
 
@@ -369,10 +374,15 @@ export class WebSocket<Data = unknown> extends EventEmitter {
   /** Internal: processes bytes that arrived with the handshake, once listeners are in place. */
   [kStart](head: Buffer): void {
     const socket = this.#socket;
-    if (socket === null) return;
-    if (head.length > 0) this.#read(head);
+    if (socket === null || this.#started) return;
+    this.#started = true;
+    // Listening first is safe: 'data' is never emitted synchronously. Reading the head after
+    // lets a handler that calls pause() on its first message keep the socket paused.
     socket.on('data', WebSocket.#onData);
     socket.resume();
+    if (head.length > 0) this.#read(head);
+    // The peer may have half-closed while the upgrade was pending (an async `upgrade` hook).
+    if (socket.readableEnded) WebSocket.#onEnd.call(socket);
   }
 
   // ---- Client ------------------------------------------------------------------------------
@@ -408,7 +418,8 @@ export class WebSocket<Data = unknown> extends EventEmitter {
       },
       (error, result) => {
         this.#abortHandshake = null;
-        if (error !== null) this.#handshakeFailed(error);
+        // Always after the caller's turn: close() during CONNECTING must not emit synchronously.
+        if (error !== null) process.nextTick(WebSocket.#failHandshake, this, error);
         else this.#handshakeDone(result!, maxMessageSize, options.maxFrameSize);
       },
     );
@@ -425,10 +436,32 @@ export class WebSocket<Data = unknown> extends EventEmitter {
     });
     this.#protocol = result.protocol;
     this.#bind(result.socket, connection);
-    this.emit('upgrade', result.response);
-    this.emit('open');
-    // Frames that came with the 101 are read on the next turn, after `await connect()` resumes.
-    setImmediate(() => this[kStart](result.head));
+    // Frames that came with the 101 are read on the next turn, after `await connect()` resumes
+    // (or before, if the socket ends first: see #startIfNeeded).
+    this.#head = result.head;
+    setImmediate(WebSocket.#beginReading, this);
+    try {
+      this.emit('upgrade', result.response);
+      this.emit('open');
+    } catch (error) {
+      this.#handlerFailed(error);
+    }
+  }
+
+  static #beginReading<D>(ws: WebSocket<D>): void {
+    ws.#startIfNeeded();
+  }
+
+  /** Reads the bytes that came with the 101 before anything that follows them. */
+  #startIfNeeded(): void {
+    if (this.#started) return;
+    const head = this.#head ?? Buffer.alloc(0);
+    this.#head = null;
+    this[kStart](head);
+  }
+
+  static #failHandshake<D>(ws: WebSocket<D>, error: Error): void {
+    ws.#handshakeFailed(error);
   }
 
   #handshakeFailed(error: Error): void {
@@ -458,6 +491,7 @@ export class WebSocket<Data = unknown> extends EventEmitter {
 
   static #onEnd(this: Socket): void {
     const ws = (this as BoundSocket)[kWebSocket]!;
+    ws.#startIfNeeded();
     ws.#conn!.receiveEof();
     ws.#flush();
   }
@@ -475,8 +509,12 @@ export class WebSocket<Data = unknown> extends EventEmitter {
     const ws = (this as BoundSocket)[kWebSocket]!;
     if (!ws.#needDrain) return;
     ws.#needDrain = false;
-    ws.#handlers?.drain?.(ws);
-    ws.emit('drain');
+    try {
+      ws.#handlers?.drain?.(ws);
+      ws.emit('drain');
+    } catch (error) {
+      ws.#handlerFailed(error); // as for every handler: report, close with 1011, keep serving
+    }
   }
 
   // ---- Reading -----------------------------------------------------------------------------
@@ -658,6 +696,7 @@ export class WebSocket<Data = unknown> extends EventEmitter {
 
   #socketClosed(): void {
     if (this.#closed) return;
+    this.#startIfNeeded();
     const conn = this.#conn!;
     conn.receiveEof();
     this.#closed = true;
@@ -677,7 +716,11 @@ export class WebSocket<Data = unknown> extends EventEmitter {
     } catch (error) {
       this.#report(error as Error, true);
     }
-    this.emit('close', this.#closeCode, this.#closeReason);
+    try {
+      this.emit('close', this.#closeCode, this.#closeReason);
+    } catch (error) {
+      this.#report(error instanceof Error ? error : new Error(String(error)), true);
+    }
   }
 
   /** Undefined for a normal closure, else the error the message iterator throws. */

@@ -271,8 +271,9 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
 
   #open(ws: WebSocket<Data>, req: IncomingMessage, cb: UpgradeCallback<Data> | undefined): void {
     try {
-      const opened = this.#handlers.open?.(ws);
-      if (opened !== undefined) opened.catch((error: unknown) => this.#failConnection(ws, error));
+      const opened: unknown = this.#handlers.open?.(ws);
+      if (opened instanceof Promise)
+        opened.catch((error: unknown) => this.#failConnection(ws, error));
       if (cb !== undefined) cb(ws, req);
       else this.emit('connection', ws, req);
     } catch (error) {

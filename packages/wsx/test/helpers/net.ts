@@ -3,7 +3,6 @@
  * exact bytes, TLS fixtures, bounded waits, and the rule for tests that need a system package.
  */
 
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import type { TestContext } from 'node:test';
@@ -29,9 +28,15 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Waits for one `event` from `emitter`, at most `ms`. Resolves with the event's arguments. */
+/**
+ * Waits for one `event` from `emitter`, at most `ms`. Resolves with the event's arguments. Unlike
+ * `events.once`, an 'error' emitted meanwhile does not reject: tests assert on errors themselves.
+ */
 export function next(emitter: NodeJS.EventEmitter, event: string, ms = 5000): Promise<unknown[]> {
-  return within(once(emitter, event), ms, `'${event}'`);
+  const fired = new Promise<unknown[]>((resolve) => {
+    emitter.once(event, (...args: unknown[]) => resolve(args));
+  });
+  return within(fired, ms, `'${event}'`);
 }
 
 /**
