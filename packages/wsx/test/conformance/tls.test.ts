@@ -1,0 +1,6 @@
+/** The conformance suite over TLS (`wss://`), with the test certificate for 127.0.0.1. */
+
+import { tlsFixtures } from '../helpers/net.js';
+import { conformanceSuite } from './suite.js';
+
+conformanceSuite({ name: 'tls', tls: { key: tlsFixtures.key, cert: tlsFixtures.cert } });
