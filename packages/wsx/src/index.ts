@@ -4,19 +4,23 @@
  */
 
 export { connect } from './client/connect.js';
+export { PreparedMessage, prepareMessage } from './core/frame-writer.js';
 export * from './core/index.js';
+export type { ClientOptions } from './node/client-options.js';
+export type { Clock, TimerHandle } from './node/clock.js';
 export type { TlsServerOptions } from './node/http-server.js';
 export type { Message } from './node/message-queue.js';
 export type { SendData } from './node/send-data.js';
+export type { PublishOptions } from './node/topics.js';
 export {
   type BinaryType,
-  type ClientOptions,
   type ConnectionHandlers,
-  type ConnectionLimits,
   ReadyState,
+  type SendOptions,
   SendStatus,
-  WebSocket,
-} from './node/websocket.js';
+  type WebSocketOptions,
+} from './node/types.js';
+export { WebSocket } from './node/websocket.js';
 export type { ServerHandlers, ServerOptions, UpgradeResult } from './server/options.js';
 export { Rejection, reject } from './server/rejection.js';
 export { UpgradeRequest } from './server/upgrade-request.js';

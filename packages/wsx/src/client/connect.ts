@@ -1,6 +1,7 @@
 /** `connect()`: open a client connection and wait for it. */
 
-import { type ClientOptions, WebSocket } from '../node/websocket.js';
+import type { ClientOptions } from '../node/client-options.js';
+import { WebSocket } from '../node/websocket.js';
 
 /**
  * Connects to `url` (`ws://` or `wss://`) and resolves once the opening handshake is complete,

@@ -9,7 +9,8 @@
  * "queue a task" requires. Comments quote the standard's steps where they are implemented.
  */
 
-import { type ClientOptions, WebSocket as NodeWebSocket } from '../node/websocket.js';
+import type { ClientOptions } from '../node/client-options.js';
+import { WebSocket as NodeWebSocket } from '../node/websocket.js';
 
 /** How binary messages are exposed: the standard's two values, plus `ws`'s 'nodebuffer'. */
 export type BinaryType = 'blob' | 'arraybuffer' | 'nodebuffer';

@@ -22,6 +22,7 @@ import {
   firstByte,
   type MaskSource,
   maskSourceFor,
+  type PreparedMessage,
   type RandomFill,
   type Slab,
   slabFor,
@@ -103,6 +104,8 @@ export class Connection extends FrameParser {
 
   /** Opcode of the fragmented message being sent, 0 when none. */
   #sendingOpcode = 0;
+  /** Prepared messages that arrived while a fragmented message was being sent. */
+  #deferred: PreparedMessage[] | null = null;
 
   #closeSent: CloseFrame | null = null;
   #closeReceived: CloseFrame | null = null;
@@ -258,7 +261,31 @@ export class Connection extends FrameParser {
       throw new InvalidStateError('a binary message cannot continue with a string');
     }
     this.#sendData(Opcode.CONTINUATION, data, fin);
-    if (fin) this.#sendingOpcode = 0;
+    if (fin) {
+      this.#sendingOpcode = 0;
+      const deferred = this.#deferred;
+      this.#deferred = null;
+      if (deferred !== null) for (const message of deferred) this.sendPrepared(message);
+    }
+  }
+
+  /**
+   * Queues a message framed once by `prepareMessage` (a server's topic publish: the same bytes
+   * for every subscriber). While a fragmented message is being sent, it waits for its end: RFC
+   * 6455 §5.4 forbids interleaving the frames of two messages.
+   */
+  sendPrepared(message: PreparedMessage): void {
+    this.#assertOpen('send a message');
+    if (this.#masks !== null) {
+      throw new InvalidStateError('a client masks every frame: prepared messages are for servers');
+    }
+    if (this.#sendingOpcode !== 0) {
+      if (this.#deferred === null) this.#deferred = [message];
+      else this.#deferred.push(message);
+      return;
+    }
+    for (const chunk of message.chunks) this.#out.push(chunk);
+    this.#outBytes += message.size;
   }
 
   /** Sends a ping (RFC 6455 §5.5.2). The payload is at most 125 bytes. */
@@ -567,6 +594,7 @@ export class Connection extends FrameParser {
     this.#sendControl(Opcode.CLOSE, payload);
     this.#closeSent = frame;
     this.#sendingOpcode = 0;
+    this.#deferred = null;
     this.#state = nextState(this.#state, Transition.CLOSE_SENT);
   }
 

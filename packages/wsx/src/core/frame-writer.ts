@@ -232,3 +232,35 @@ export function writeTextFrame(
   slab.commit(out, h + written);
   return h + written;
 }
+
+/**
+ * A complete, unmasked message frame built once and sent as is to many connections (a server
+ * publishing to a topic: RFC 6455 §5.1 server frames are unmasked, so the bytes are the same for
+ * every recipient). Create with {@link prepareMessage}.
+ */
+export class PreparedMessage {
+  /** The frame: header and payload in one buffer, or two when the payload is large. */
+  readonly chunks: readonly Uint8Array[];
+  /** Total bytes of the frame. */
+  readonly size: number;
+  readonly binary: boolean;
+
+  constructor(chunks: readonly Uint8Array[], size: number, binary: boolean) {
+    this.chunks = chunks;
+    this.size = size;
+    this.binary = binary;
+  }
+}
+
+/** Frames a whole text (`binary` false) or binary message for {@link PreparedMessage} use. */
+export function prepareMessage(
+  data: string | Uint8Array,
+  binary: boolean,
+  alloc: Allocator = defaultAllocator,
+): PreparedMessage {
+  const chunks: Uint8Array[] = [];
+  const b0 = firstByte(true, 0, binary ? 0x2 : 0x1);
+  const payload = typeof data === 'string' ? encoder.encode(data) : data;
+  const size = writeFrame(slabFor(alloc), chunks, b0, payload, null);
+  return new PreparedMessage(chunks, size, binary);
+}

@@ -13,9 +13,22 @@ export type TlsServerOptions = HttpsOptions;
 const BODY = 'Upgrade Required: this endpoint speaks WebSocket (RFC 6455)\n';
 const BROKEN_BODY = "Connection header must contain 'Upgrade'\n";
 
-/** Creates the server; `tls` makes it HTTPS. */
-export function createStandaloneServer(tls?: TlsServerOptions): HttpServer {
-  const server = tls === undefined ? createHttpServer() : createHttpsServer(tls);
+/**
+ * Creates the server; `tls` makes it HTTPS. A client must complete its request head within
+ * `handshakeTimeout` ms of connecting (0: Node's defaults), checked every second, so silent or
+ * slow clients do not hold sockets.
+ */
+export function createStandaloneServer(tls?: TlsServerOptions, handshakeTimeout = 0): HttpServer {
+  const timeouts =
+    handshakeTimeout > 0
+      ? {
+          headersTimeout: handshakeTimeout,
+          requestTimeout: handshakeTimeout,
+          connectionsCheckingInterval: Math.min(1000, handshakeTimeout),
+        }
+      : {};
+  const server =
+    tls === undefined ? createHttpServer(timeouts) : createHttpsServer({ ...tls, ...timeouts });
   server.on('request', (req, res) => {
     // Node emits 'upgrade' only when `Connection` names `upgrade` too: an `Upgrade` header
     // without it is a broken handshake (400, RFC 6455 §4.2.1), not a plain HTTP request.

@@ -4,7 +4,8 @@ import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { UsageError } from '../core/errors.js';
 import type { TlsServerOptions } from '../node/http-server.js';
-import type { ConnectionHandlers, ConnectionLimits } from '../node/websocket.js';
+import { CONNECTION_OPTIONS, checkConnectionOptions } from '../node/settings.js';
+import type { ConnectionHandlers, WebSocketOptions } from '../node/types.js';
 import type { Rejection } from './rejection.js';
 import type { UpgradeRequest } from './upgrade-request.js';
 
@@ -20,7 +21,7 @@ export interface ServerHandlers<Data> extends ConnectionHandlers<Data> {
   upgrade?(request: UpgradeRequest): UpgradeResult<Data> | Promise<UpgradeResult<Data>>;
 }
 
-export interface ServerOptions<Data = unknown> extends ServerHandlers<Data>, ConnectionLimits {
+export interface ServerOptions<Data = unknown> extends ServerHandlers<Data>, WebSocketOptions {
   /** Listen on this port (0: any free port); the server creates its own HTTP(S) server. */
   port?: number;
   /** Address to listen on with `port`. Default: all interfaces. */
@@ -54,11 +55,19 @@ export interface ServerOptions<Data = unknown> extends ServerHandlers<Data>, Con
   maxPayload?: number;
   /** Keep `server.clients`, the set of open connections. Default true. */
   clientTracking?: boolean;
+  /**
+   * Time allowed from the TCP connection (standalone server) or the `upgrade` event (attached
+   * server) to the 101: slow or silent clients, and `upgrade` hooks that never finish, are cut
+   * off (503 for a hook). Default 10 s.
+   */
+  handshakeTimeout?: number;
   /** Compression is not negotiated by this version; only `false` is accepted. */
   perMessageDeflate?: false;
 }
 
 const KNOWN = new Set([
+  ...CONNECTION_OPTIONS,
+  'handshakeTimeout',
   'port',
   'host',
   'backlog',
@@ -70,9 +79,6 @@ const KNOWN = new Set([
   'handleProtocols',
   'allowedOrigins',
   'maxPayload',
-  'maxMessageSize',
-  'maxFrameSize',
-  'closeTimeout',
   'clientTracking',
   'perMessageDeflate',
   'upgrade',
@@ -120,9 +126,10 @@ export function validateServerOptions(options: ServerOptions<unknown>): void {
   if (options.path !== undefined && !options.path.startsWith('/')) {
     throw new UsageError(`'path' must start with '/' (got '${options.path}')`);
   }
-  for (const key of ['maxPayload', 'maxMessageSize', 'maxFrameSize', 'closeTimeout'] as const) {
+  checkConnectionOptions(options);
+  for (const key of ['maxPayload', 'handshakeTimeout'] as const) {
     const value = options[key];
-    if (value !== undefined && !(Number.isFinite(value) && value >= 0)) {
+    if (value !== undefined && !(typeof value === 'number' && value >= 0)) {
       throw new UsageError(`'${key}' must be a non-negative number (got ${String(value)})`);
     }
   }

@@ -14,6 +14,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { Connection } from '../core/connection.js';
 import { CloseCode } from '../core/constants.js';
 import { ErrorCode, HandshakeError } from '../core/errors.js';
+import type { PreparedMessage } from '../core/frame-writer.js';
 import { HttpHeaders } from '../core/http-head.js';
 import {
   buildAcceptResponse,
@@ -23,15 +24,23 @@ import {
   selectSubprotocol,
   validateRequest,
 } from '../core/server-handshake.js';
+import type { Clock } from '../node/clock.js';
 import { createStandaloneServer } from '../node/http-server.js';
 import { alloc, isUtf8 } from '../node/runtime.js';
-import { type ConnectionHandlers, kAttach, kStart, WebSocket } from '../node/websocket.js';
+import type { SendData } from '../node/send-data.js';
+import { type ConnectionSettings, resolveSettings } from '../node/settings.js';
+import { type PublishOptions, TopicRegistry } from '../node/topics.js';
+import { kAttach, kDeliver, kStart, kSweep, WebSocket } from '../node/websocket.js';
 import { attachToServer, detachFromServer } from './dispatcher.js';
 import { type ServerHandlers, type ServerOptions, validateServerOptions } from './options.js';
 import { Rejection } from './rejection.js';
 import { UpgradeRequest } from './upgrade-request.js';
 
-const DEFAULT_CLOSE_TIMEOUT = 10_000; // Python websockets' default; long enough for slow links
+/** A handshake is one round trip (plus TLS); 10 s allows slow links, not silent clients. */
+const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
+
+/** Internal: a clock for tests to drive time (heartbeats, timeouts) without waiting. */
+export const kClock = Symbol('wsx.clock');
 
 type UpgradeCallback<Data> = (ws: WebSocket<Data>, req: IncomingMessage) => void;
 
@@ -40,10 +49,13 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
   /** Open connections (unless `clientTracking: false`). */
   readonly clients: Set<WebSocket<Data>>;
   readonly #handlers: ServerHandlers<Data>;
-  readonly #connectionHandlers: ConnectionHandlers<Data> | null;
+  readonly #settings: ConnectionSettings<Data>;
+  readonly #topics: TopicRegistry<WebSocket<Data>>;
   readonly #httpServer: HttpServer | null;
   readonly #ownsServer: boolean;
-  readonly #closeTimeout: number;
+  readonly #handshakeTimeout: number;
+  /** Every open connection (`clients` is this set unless `clientTracking` is false). */
+  readonly #connections = new Set<WebSocket<Data>>();
   #closing = false;
   #closed: Promise<void> | null = null;
 
@@ -51,12 +63,20 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
     super();
     validateServerOptions(options as ServerOptions<unknown>);
     this.options = options;
-    this.clients = new Set();
+    this.clients = options.clientTracking === false ? new Set() : this.#connections;
     this.#handlers = options;
-    this.#connectionHandlers = hasConnectionHandlers(options) ? options : null;
-    this.#closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
+    this.#handshakeTimeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
+    this.#topics = new TopicRegistry<WebSocket<Data>>(deliver);
+    const clock = (options as { [kClock]?: Clock })[kClock];
+    this.#settings = resolveSettings<Data>(options, {
+      handlers: hasConnectionHandlers(options) ? options : null,
+      topics: this.#topics as TopicRegistry,
+      onClosed: this.#forget as (ws: never) => void,
+      visit: sweep as (ws: never, now: number) => void,
+      ...(clock === undefined ? {} : { clock }),
+    });
     if (options.port !== undefined) {
-      this.#httpServer = createStandaloneServer(options.tls);
+      this.#httpServer = createStandaloneServer(options.tls, this.#handshakeTimeout);
       this.#ownsServer = true;
       this.#httpServer.listen(options.port, options.host, options.backlog, callback);
     } else {
@@ -74,6 +94,25 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
   address(): AddressInfo | string | null {
     if (this.#httpServer === null) throw new Error("a 'noServer' WebSocketServer has no address");
     return this.#httpServer.address();
+  }
+
+  /**
+   * Publishes `data` to every connection subscribed to `topic` (`ws.subscribe(topic)`): framed
+   * once, the same bytes queued on each, written at the end of the tick. A subscriber over its
+   * `maxBackpressure` does not get it (its `droppedMessages` counts it). Returns how many
+   * subscribers it was queued for.
+   */
+  publish(
+    topic: string,
+    data: SendData | PreparedMessage,
+    options?: PublishOptions<WebSocket<Data>>,
+  ): number {
+    return this.#topics.publish(topic, data, options);
+  }
+
+  /** How many connections are subscribed to `topic`. */
+  subscriberCount(topic: string): number {
+    return this.#topics.subscriberCount(topic);
   }
 
   /** Whether this server handles `req` (its path matches). */
@@ -113,7 +152,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
         this.#accept(req, socket, head, handshake, request, undefined as Data, cb),
       );
     }
-    return this.#runHook(hook, request).then((result) => {
+    return this.#runHook(hook, request, socket).then((result) => {
       if (result instanceof Rejection) {
         answer(socket, buildRejectResponse(result.status, rejectOptions(result)));
         return null;
@@ -133,7 +172,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
       this.#closing = true;
       if (this.#httpServer !== null)
         detachFromServer(this.#httpServer, this as unknown as WebSocketServer<unknown>);
-      const clientsClosed = [...this.clients].map(
+      const clientsClosed = [...this.#connections].map(
         (ws) =>
           new Promise<void>((resolve) => {
             if (ws.readyState === WebSocket.CLOSED) return resolve();
@@ -181,16 +220,32 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
     return handshake;
   }
 
+  /** Runs the `upgrade` hook, answering 500 when it throws and 503 when it takes too long. */
   async #runHook(
     hook: NonNullable<ServerHandlers<Data>['upgrade']>,
     request: UpgradeRequest,
+    socket: Socket,
   ): Promise<Data | Rejection> {
+    const clock = this.#settings.clock;
+    let timer: ReturnType<Clock['setTimeout']> | null = null;
+    const timeout = new Promise<Rejection>((resolve) => {
+      if (this.#handshakeTimeout === 0) return;
+      timer = clock.setTimeout(() => {
+        resolve(new Rejection(503, 'the server did not decide in time\n'));
+      }, this.#handshakeTimeout);
+    });
+    // A client that gives up while the hook runs: nothing is answered (the socket is gone).
+    const closed = new Promise<Rejection>((resolve) => {
+      socket.once('close', () => resolve(new Rejection(499, 'client closed the connection\n')));
+    });
     try {
-      return await hook(request);
+      return await Promise.race([Promise.resolve(hook(request)), timeout, closed]);
     } catch (error) {
       if (error instanceof Rejection) return error;
       this.#reportError(error);
       return new Rejection(500, 'Internal Server Error\n');
+    } finally {
+      if (timer !== null) clock.clearTimeout(timer);
     }
   }
 
@@ -241,15 +296,14 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
         ...limits(this.options),
       }),
       protocol,
-      handlers: this.#connectionHandlers,
-      closeTimeout: this.#closeTimeout,
       data,
-      onClosed: this.options.clientTracking === false ? null : this.#forget,
+      settings: this.#settings,
+      head,
     });
     socket.off('error', destroySocket);
-    if (this.options.clientTracking !== false) this.clients.add(ws);
+    this.#connections.add(ws);
     this.#open(ws, req, cb);
-    ws[kStart](head);
+    ws[kStart]();
     return ws;
   }
 
@@ -299,8 +353,16 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
   }
 
   readonly #forget = (ws: WebSocket<Data>): void => {
-    this.clients.delete(ws);
+    this.#connections.delete(ws);
   };
+}
+
+function deliver<Data>(ws: WebSocket<Data>, message: PreparedMessage) {
+  return ws[kDeliver](message);
+}
+
+function sweep<Data>(ws: WebSocket<Data>, now: number): void {
+  ws[kSweep](now);
 }
 
 function hasConnectionHandlers<Data>(h: ServerHandlers<Data>): boolean {

@@ -573,3 +573,41 @@ describe('summarize helper sanity', () => {
     assert.deepEqual(summarize([]), []);
   });
 });
+
+describe('prepared messages (frame once, send to many)', () => {
+  it('queues the same bytes on every server connection', async () => {
+    const { prepareMessage } = await import('../../src/core/frame-writer.js');
+    const message = prepareMessage('hello', false);
+    const a = server();
+    const b = server();
+    a.sendPrepared(message);
+    b.sendPrepared(message);
+    assert.equal(toHex(output(a).bytes), '810568656c6c6f');
+    assert.equal(toHex(output(b).bytes), '810568656c6c6f');
+    const big = prepareMessage(new Uint8Array(70_000), true);
+    a.sendPrepared(big);
+    assert.equal(a.bytesToSend, 70_010);
+    assert.equal(a.dataToSend()[1], big.chunks[1], 'a large payload is not copied per connection');
+  });
+
+  it('waits for the end of a fragmented message before sending a prepared one', async () => {
+    const { prepareMessage } = await import('../../src/core/frame-writer.js');
+    const s = server();
+    s.sendText('Hel', false);
+    s.sendPrepared(prepareMessage('X', false));
+    s.sendContinuation('lo', true);
+    assert.equal(toHex(output(s).bytes), `010348656c80026c6f${'810158'}`);
+  });
+
+  it('is for servers only, and not after close', async () => {
+    const { prepareMessage } = await import('../../src/core/frame-writer.js');
+    assert.throws(() => client().sendPrepared(prepareMessage('x', false)), {
+      code: 'WSX_ERR_INVALID_STATE',
+    });
+    const s = server();
+    s.sendClose(1000);
+    assert.throws(() => s.sendPrepared(prepareMessage('x', false)), {
+      code: 'WSX_ERR_INVALID_STATE',
+    });
+  });
+});

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { connect } from '../../src/client/connect.js';
-import { SendStatus, WebSocket } from '../../src/node/websocket.js';
+import { SendStatus } from '../../src/node/types.js';
+import { WebSocket } from '../../src/node/websocket.js';
 import { clientFrame, concat } from '../helpers/frames.js';
 import { next, RawClient, startServer, within } from '../helpers/net.js';
 

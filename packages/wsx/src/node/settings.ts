@@ -1,0 +1,116 @@
+/**
+ * The resolved policy of a connection: limits, timeouts, handlers, and the shared helpers
+ * (sweeper, topics) it uses. A server builds one and every connection it accepts refers to it,
+ * so per-connection memory holds a pointer, not a copy of a dozen options.
+ */
+
+import { UsageError } from '../core/errors.js';
+import { type Clock, systemClock } from './clock.js';
+import { Sweeper, sweepInterval } from './sweeper.js';
+import type { TopicRegistry } from './topics.js';
+import type { ConnectionHandlers, WebSocketOptions } from './types.js';
+
+// Defaults, each with its reason.
+/** Python websockets' default: long enough for a slow link to answer a close frame. */
+const CLOSE_TIMEOUT = 10_000;
+/** Keeps NAT and proxy mappings alive (many expire after 60 s idle) and finds dead peers. */
+const PING_INTERVAL = 30_000;
+/** A peer silent for 30 s after a ping, 60 s in all, is gone. */
+const PONG_TIMEOUT = 30_000;
+/** What counts as idle is the application's call: off unless asked for. */
+const IDLE_TIMEOUT = 0;
+/** 1 MiB of unsent data is seconds of chat for a slow phone: beyond it, topic messages drop. */
+const MAX_BACKPRESSURE = 1024 * 1024;
+/** A connection that cannot drain 1 MiB in 30 s is not keeping up. */
+const BACKPRESSURE_TIMEOUT = 30_000;
+/** A hard cap on what one connection may hold, whatever the application sends. */
+const BACKPRESSURE_LIMIT = 64 * 1024 * 1024;
+
+export interface ConnectionSettings<Data> {
+  readonly handlers: ConnectionHandlers<Data> | null;
+  readonly closeTimeout: number;
+  readonly pingInterval: number;
+  readonly pongTimeout: number;
+  readonly idleTimeout: number;
+  readonly maxBackpressure: number;
+  readonly backpressureTimeout: number;
+  readonly backpressureLimit: number;
+  readonly clock: Clock;
+  /** Runs the timed checks; null when none is on. */
+  readonly sweeper: Sweeper<unknown> | null;
+  /** Topics of the server this connection belongs to; null for clients. */
+  readonly topics: TopicRegistry | null;
+  /** Called once when the connection has closed. */
+  readonly onClosed: ((ws: never) => void) | null;
+}
+
+const NUMERIC = [
+  'maxMessageSize',
+  'maxFrameSize',
+  'closeTimeout',
+  'pingInterval',
+  'pongTimeout',
+  'idleTimeout',
+  'maxBackpressure',
+  'backpressureTimeout',
+  'backpressureLimit',
+] as const;
+
+/** The option names {@link resolveSettings} understands. */
+export const CONNECTION_OPTIONS: readonly string[] = NUMERIC;
+
+/** Throws a UsageError for a limit or timeout that is not a non-negative number. */
+export function checkConnectionOptions(options: WebSocketOptions): void {
+  for (const key of NUMERIC) {
+    const value = options[key];
+    if (value !== undefined && !(typeof value === 'number' && value >= 0 && !Number.isNaN(value))) {
+      throw new UsageError(
+        `'${key}' must be a non-negative number of ${key.startsWith('max') || key.endsWith('Limit') ? 'bytes' : 'milliseconds'} (got ${String(value)})`,
+      );
+    }
+  }
+}
+
+export interface SettingsExtras<Data> {
+  readonly handlers?: ConnectionHandlers<Data> | null;
+  readonly clock?: Clock;
+  readonly topics?: TopicRegistry | null;
+  readonly onClosed?: ((ws: never) => void) | null;
+  /** Visits a connection on each sweep (the WebSocket class provides it). */
+  readonly visit: (member: never, now: number) => void;
+}
+
+export function resolveSettings<Data>(
+  options: WebSocketOptions,
+  extras: SettingsExtras<Data>,
+): ConnectionSettings<Data> {
+  checkConnectionOptions(options);
+  const clock = extras.clock ?? systemClock;
+  const pingInterval = options.pingInterval ?? PING_INTERVAL;
+  const pongTimeout = options.pongTimeout ?? PONG_TIMEOUT;
+  const idleTimeout = options.idleTimeout ?? IDLE_TIMEOUT;
+  const backpressureTimeout = options.backpressureTimeout ?? BACKPRESSURE_TIMEOUT;
+  const interval = sweepInterval(
+    pingInterval,
+    pingInterval > 0 ? pongTimeout : 0,
+    idleTimeout,
+    backpressureTimeout,
+  );
+  return {
+    handlers: extras.handlers ?? null,
+    closeTimeout: options.closeTimeout ?? CLOSE_TIMEOUT,
+    pingInterval,
+    pongTimeout,
+    idleTimeout,
+    maxBackpressure: options.maxBackpressure ?? MAX_BACKPRESSURE,
+    backpressureTimeout,
+    backpressureLimit: options.backpressureLimit ?? BACKPRESSURE_LIMIT,
+    clock,
+    sweeper:
+      interval === 0
+        ? null
+        : new Sweeper<unknown>(clock, interval, extras.visit as (m: unknown, now: number) => void),
+    topics: extras.topics ?? null,
+    onClosed: extras.onClosed ?? null,
+  };
+}
