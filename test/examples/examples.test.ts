@@ -282,3 +282,34 @@ describe('examples/fastify.mjs', { concurrency: true }, () => {
     await assertRejected(`ws://127.0.0.1:${port}/elsewhere`, 404);
   });
 });
+
+describe('examples/broadcast-server.mjs', { concurrency: true }, () => {
+  test('a message on /broadcast reaches everyone there; other paths echo', TIMEOUT, async (t) => {
+    const { port } = await startExample(t, 'broadcast-server.mjs');
+    const room = await Promise.all(
+      [1, 2, 3].map(() => open(t, `ws://127.0.0.1:${port}/broadcast`)),
+    );
+    const inboxes = room.map((ws) => ws[Symbol.asyncIterator]());
+    const echo = await open(t, `ws://127.0.0.1:${port}/echo`);
+    const echoes = echo[Symbol.asyncIterator]();
+    // Subscriptions happen in the server's `open`, before the first message can arrive.
+    room[0]!.send(TEXT);
+    for (const inbox of inboxes) assert.equal(await nextMessage(inbox), TEXT);
+    room[2]!.send(BINARY);
+    for (const inbox of inboxes) assert.deepEqual(await nextMessage(inbox), BINARY);
+    echo.send('only me');
+    assert.equal(await nextMessage(echoes), 'only me');
+  });
+
+  test('SIGTERM: every client gets 1001, then the process exits 0', TIMEOUT, async (t) => {
+    const { child, port } = await startExample(t, 'broadcast-server.mjs');
+    const clients = await Promise.all(
+      [1, 2].map(() => open(t, `ws://127.0.0.1:${port}/broadcast`)),
+    );
+    const closes = clients.map((ws) => once(ws, 'close'));
+    child.process.kill('SIGTERM');
+    for (const [code] of await within(Promise.all(closes), 'the close frames'))
+      assert.equal(code, 1001);
+    assert.deepEqual(await child.exit(), { code: 0, signal: null });
+  });
+});

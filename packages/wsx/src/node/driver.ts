@@ -32,6 +32,9 @@ export const kDeliver = Symbol('wsx.deliver');
 /** Internal: one sweep of the timed checks. */
 export const kSweep = Symbol('wsx.sweep');
 
+/** How much a connection keeps of messages that arrive before anyone listens for them. */
+const EARLY_LIMIT = { messages: 64, bytes: 1024 * 1024 };
+
 /** Queues a driver to be flushed at the end of the tick (set once the class exists). */
 let queueFlush: (driver: Driver<unknown>) => void;
 
@@ -59,6 +62,8 @@ export abstract class Driver<Data> extends EventEmitter {
   #failed = false;
   #topics: Set<string> | null = null;
   #dropped = 0;
+  /** Messages that arrived before anyone listened for them. */
+  #early: { items: [Buffer, boolean][]; bytes: number; scheduled?: boolean } | null = null;
   // Timed checks, in the settings' clock's milliseconds.
   #lastReceived = 0;
   #lastMessage = 0;
@@ -350,16 +355,52 @@ export abstract class Driver<Data> extends EventEmitter {
   #deliver(data: Uint8Array, isBinary: boolean): Promise<unknown> | null {
     const buffer = asBuffer(data);
     this.#lastMessage = this.#lastReceived;
+    const handler = this.#settings!.handlers?.message;
+    if (handler === undefined && this.messages === null && this.listenerCount('message') === 0) {
+      this.#keepEarly(buffer, isBinary);
+      return null;
+    }
     this.messages?.push(isBinary ? buffer : buffer.toString('utf8'));
     if (this.binaryKind === 'arraybuffer' && isBinary) {
       this.emit('message', toArrayBuffer(buffer), true);
     } else {
       this.emit('message', buffer, isBinary);
     }
-    const handler = this.#settings!.handlers?.message;
     if (handler === undefined) return null;
     const result: unknown = handler(this.#ws, buffer, isBinary);
     return isPromise(result) ? result : null;
+  }
+
+  /**
+   * Keeps a message that arrived before anyone listens for messages (a client that awaits
+   * something else after `connect()`, a server that attaches listeners after an await in its
+   * `connection` listener), up to {@link EARLY_LIMIT} bytes or messages; an application that
+   * never listens does not make memory grow, it just loses what it ignores.
+   */
+  #keepEarly(buffer: Buffer, isBinary: boolean): void {
+    if (this.#early === null) this.#early = { items: [], bytes: 0 };
+    const early = this.#early;
+    if (
+      early.items.length >= EARLY_LIMIT.messages ||
+      early.bytes + buffer.length > EARLY_LIMIT.bytes
+    ) {
+      return;
+    }
+    early.items.push([buffer, isBinary]);
+    early.bytes += buffer.length;
+  }
+
+  /** A consumer of messages appeared: hand it what arrived before, in order, on the next tick. */
+  protected deliverEarly(): void {
+    const early = this.#early;
+    if (early === null || early.items.length === 0 || early.scheduled) return;
+    early.scheduled = true;
+    process.nextTick(() => {
+      this.#early = null;
+      for (const [buffer, isBinary] of early.items)
+        this.#dispatch({ type: isBinary ? 'binary' : 'text', data: buffer });
+      this.#flush();
+    });
   }
 
   /**

@@ -57,7 +57,7 @@ const NUMERIC = [
 ] as const;
 
 /** The option names {@link resolveSettings} understands. */
-export const CONNECTION_OPTIONS: readonly string[] = NUMERIC;
+export const CONNECTION_OPTIONS: readonly string[] = [...NUMERIC, 'clock'];
 
 /** Throws a UsageError for a limit or timeout that is not a non-negative number. */
 export function checkConnectionOptions(options: WebSocketOptions): void {
@@ -73,7 +73,6 @@ export function checkConnectionOptions(options: WebSocketOptions): void {
 
 export interface SettingsExtras<Data> {
   readonly handlers?: ConnectionHandlers<Data> | null;
-  readonly clock?: Clock;
   readonly topics?: TopicRegistry | null;
   readonly onClosed?: ((ws: never) => void) | null;
   /** Visits a connection on each sweep (the WebSocket class provides it). */
@@ -85,7 +84,7 @@ export function resolveSettings<Data>(
   extras: SettingsExtras<Data>,
 ): ConnectionSettings<Data> {
   checkConnectionOptions(options);
-  const clock = extras.clock ?? systemClock;
+  const clock = options.clock ?? systemClock;
   const pingInterval = options.pingInterval ?? PING_INTERVAL;
   const pongTimeout = options.pongTimeout ?? PONG_TIMEOUT;
   const idleTimeout = options.idleTimeout ?? IDLE_TIMEOUT;

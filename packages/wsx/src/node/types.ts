@@ -1,5 +1,6 @@
 /** Public types and constants of the Node layer, shared by the server and the client. */
 
+import type { Clock } from './clock.js';
 import type { WebSocket } from './websocket.js';
 
 /** `readyState` values (WHATWG and `ws`). */
@@ -76,4 +77,6 @@ export interface WebSocketOptions {
   backpressureTimeout?: number;
   /** A connection whose buffer exceeds this is closed with 1008 at once. Default 64 MiB. */
   backpressureLimit?: number;
+  /** The time source of every timer (default: the system clock); tests pass a manual one. */
+  clock?: Clock;
 }

@@ -8,6 +8,7 @@
  * `readyState`, `bufferedAmount`), so code written for `ws` runs unchanged in the common cases.
  */
 
+import type { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { Connection } from '../core/connection.js';
 import { InvalidStateError, UsageError } from '../core/errors.js';
@@ -250,6 +251,22 @@ export class WebSocket<Data = unknown> extends Driver<Data> {
     return this.registry('publish').publish(topic, data, { ...options, except: this });
   }
 
+  override on(event: string | symbol, listener: Listener): this {
+    super.on(event, listener);
+    if (event === 'message') this.deliverEarly();
+    return this;
+  }
+
+  override addListener(event: string | symbol, listener: Listener): this {
+    return this.on(event, listener);
+  }
+
+  override once(event: string | symbol, listener: Listener): this {
+    super.once(event, listener);
+    if (event === 'message') this.deliverEarly();
+    return this;
+  }
+
   /**
    * Iterates over incoming messages: text as strings, binary as Buffers. The loop ends on a
    * normal closure (1000, 1001 or 1005 both ways) and throws a `ConnectionClosedError`, which
@@ -259,6 +276,7 @@ export class WebSocket<Data = unknown> extends Driver<Data> {
   [Symbol.asyncIterator](): AsyncIterableIterator<Message> {
     if (this.messages === null) {
       this.messages = new MessageQueue({ pause: () => this.pause(), resume: () => this.resume() });
+      this.deliverEarly();
       if (this.isClosed) this.messages.end(this.closedError());
     }
     return this.messages;
@@ -325,6 +343,7 @@ export class WebSocket<Data = unknown> extends Driver<Data> {
       ...(limits.maxFrameSize === undefined ? {} : { maxFrameSize: limits.maxFrameSize }),
     });
     this.#protocol = result.protocol;
+    this.#url = result.url.href;
     this.bindSocket(result.socket, connection, result.head);
     // Frames that came with the 101 are read on the next turn, after `await connect()` resumes
     // (or earlier, if the socket ends first).
@@ -339,6 +358,8 @@ export class WebSocket<Data = unknown> extends Driver<Data> {
 }
 
 const EMPTY = new Uint8Array(0);
+
+type Listener = Parameters<EventEmitter['on']>[1];
 
 function bytesOf(payload: string | Uint8Array): Uint8Array {
   return typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;

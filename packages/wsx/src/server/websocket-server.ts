@@ -39,9 +39,6 @@ import { UpgradeRequest } from './upgrade-request.js';
 /** A handshake is one round trip (plus TLS); 10 s allows slow links, not silent clients. */
 const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
 
-/** Internal: a clock for tests to drive time (heartbeats, timeouts) without waiting. */
-export const kClock = Symbol('wsx.clock');
-
 type UpgradeCallback<Data> = (ws: WebSocket<Data>, req: IncomingMessage) => void;
 
 export class WebSocketServer<Data = unknown> extends EventEmitter {
@@ -67,13 +64,11 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
     this.#handlers = options;
     this.#handshakeTimeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
     this.#topics = new TopicRegistry<WebSocket<Data>>(deliver);
-    const clock = (options as { [kClock]?: Clock })[kClock];
     this.#settings = resolveSettings<Data>(options, {
       handlers: hasConnectionHandlers(options) ? options : null,
       topics: this.#topics as TopicRegistry,
       onClosed: this.#forget as (ws: never) => void,
       visit: sweep as (ws: never, now: number) => void,
-      ...(clock === undefined ? {} : { clock }),
     });
     if (options.port !== undefined) {
       this.#httpServer = createStandaloneServer(options.tls, this.#handshakeTimeout);

@@ -1,0 +1,167 @@
+/** Topics: subscribe, publish (framed once, written once per tick), subscriber counts. */
+import assert from 'node:assert/strict';
+import { Socket } from 'node:net';
+import { describe, it } from 'node:test';
+import { connect } from '../../src/client/connect.js';
+import { prepareMessage } from '../../src/core/frame-writer.js';
+import type { WebSocket } from '../../src/node/websocket.js';
+import { settle } from '../helpers/clock.js';
+import { next, startServer, within } from '../helpers/net.js';
+
+/** Collects a client's messages as strings. */
+function inbox(ws: WebSocket): string[] {
+  const got: string[] = [];
+  ws.on('message', (data: Buffer) => got.push(String(data)));
+  return got;
+}
+
+async function until(test: () => boolean, what: string): Promise<void> {
+  await within(
+    (async () => {
+      while (!test()) await new Promise((r) => setTimeout(r, 5));
+    })(),
+    5000,
+    what,
+  );
+}
+
+describe('topics', () => {
+  it('subscribe, unsubscribe, topics, isSubscribed and subscriber counts', async (t) => {
+    const { server, url } = await startServer(t, {
+      open(ws) {
+        assert.equal(ws.subscribe('room'), true);
+        assert.equal(ws.subscribe('room'), false, 'already subscribed');
+        ws.subscribe('news');
+        assert.deepEqual(ws.topics.sort(), ['news', 'room']);
+        assert.equal(ws.isSubscribed('news'), true);
+        assert.equal(ws.unsubscribe('news'), true);
+        assert.equal(ws.unsubscribe('news'), false);
+        ws.send('ready');
+      },
+    });
+    const a = await connect(url);
+    const b = await connect(url);
+    await Promise.all([next(a, 'message'), next(b, 'message')]);
+    assert.equal(server.subscriberCount('room'), 2);
+    assert.equal(server.subscriberCount('news'), 0);
+    a.close();
+    await next(a, 'close');
+    await until(() => server.subscriberCount('room') === 1, 'the closed client to leave the topic');
+    b.close();
+  });
+
+  it('publish reaches every subscriber, except the one named, and returns the count', async (t) => {
+    const { server, url } = await startServer(t, {
+      open(ws) {
+        ws.subscribe('room');
+        ws.send('ready');
+      },
+    });
+    const clients = await Promise.all([connect(url), connect(url), connect(url)]);
+    const boxes = clients.map(inbox);
+    await until(() => boxes.every((b) => b.length === 1), 'ready');
+    const [first] = [...server.clients];
+    assert.equal(server.publish('room', 'to all'), 3);
+    assert.equal(server.publish('room', 'to others', { except: first! }), 2);
+    assert.equal(server.publish('nobody', 'x'), 0);
+    await until(() => boxes.reduce((n, b) => n + b.length, 0) === 3 + 5, 'the publishes');
+    for (const box of boxes) assert.equal(box[1], 'to all');
+    for (const c of clients) c.close();
+  });
+
+  it('binary publishes, prepared messages, and ws.publish (everyone but the sender)', async (t) => {
+    const { server, url } = await startServer(t, {
+      open(ws) {
+        ws.subscribe('room');
+        ws.send('ready');
+      },
+      message(ws, data) {
+        ws.publish('room', data, { binary: false });
+      },
+    });
+    const a = await connect(url);
+    const b = await connect(url);
+    const boxA = inbox(a);
+    const boxB = inbox(b);
+    await until(() => boxA.length === 1 && boxB.length === 1, 'ready');
+    a.send('from a');
+    await until(() => boxB.length === 2, 'b to get it');
+    await settle(10);
+    assert.deepEqual(boxA, ['ready'], 'the sender does not get its own message');
+    const binary = next(b, 'message');
+    server.publish('room', Buffer.from([1, 2, 3]));
+    const [data, isBinary] = await binary;
+    assert.deepEqual(data, Buffer.from([1, 2, 3]));
+    assert.equal(isBinary, true);
+    assert.equal(server.publish('room', prepareMessage('prepared', false)), 2);
+    await until(() => boxB.at(-1) === 'prepared', 'the prepared message');
+    a.close();
+    b.close();
+  });
+
+  it('frames once and writes once per subscriber per tick', async (t) => {
+    const { server, url } = await startServer(t, { open: (ws) => void ws.subscribe('room') });
+    const clients = await Promise.all(Array.from({ length: 5 }, () => connect(url)));
+    const boxes = clients.map(inbox);
+    await until(() => server.subscriberCount('room') === 5, 'subscriptions');
+    // Count the writes that reach the operating system: Node makes one per _write/_writev call.
+    type Internal = { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void };
+    const proto = Socket.prototype as unknown as Internal;
+    const [write, writev] = [proto._write, proto._writev];
+    const clientSockets = new Set(clients.map((c) => (c as unknown as { socket: Socket }).socket));
+    let writes = 0;
+    const counting = (original: (...a: unknown[]) => void) =>
+      function (this: Socket, ...args: unknown[]) {
+        if (!clientSockets.has(this)) writes++;
+        return original.apply(this, args);
+      };
+    proto._write = counting(write);
+    proto._writev = counting(writev);
+    try {
+      for (let i = 0; i < 100; i++) server.publish('room', `n${i}`);
+      await settle(2);
+    } finally {
+      proto._write = write;
+      proto._writev = writev;
+    }
+    assert.equal(writes, 5, 'one write per subscriber for 100 publishes');
+    await until(() => boxes.every((b) => b.length === 100), 'all messages');
+    for (const box of boxes)
+      assert.deepEqual(
+        box,
+        Array.from({ length: 100 }, (_, i) => `n${i}`),
+      );
+    for (const c of clients) c.close();
+  });
+
+  it('a publish from inside a message handler does not re-enter it', async (t) => {
+    let calls = 0;
+    const started: { server?: { publish(topic: string, data: Buffer): number } } = {};
+    const { server, url } = await startServer(t, {
+      open: (ws) => void ws.subscribe('echo'),
+      message(_ws, data) {
+        calls++;
+        started.server?.publish('echo', data);
+      },
+    });
+    started.server = server;
+    const a = await connect(url);
+    const b = await connect(url);
+    const [boxA, boxB] = [inbox(a), inbox(b)];
+    await until(() => server.subscriberCount('echo') === 2, 'subscriptions');
+    a.send('hi');
+    await until(() => boxA.length === 1 && boxB.length === 1, 'the publish');
+    await settle(10);
+    assert.equal(calls, 1, 'the handler ran once');
+    assert.deepEqual([boxA, boxB], [['hi'], ['hi']]);
+    a.close();
+    b.close();
+  });
+
+  it('topics belong to server-side connections', async (t) => {
+    const { url } = await startServer(t);
+    const ws = await connect(url);
+    assert.throws(() => ws.subscribe('x'), { code: 'WSX_ERR_INVALID_STATE' });
+    ws.close();
+  });
+});
