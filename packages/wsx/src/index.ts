@@ -3,7 +3,16 @@
  * dependencies. The sans-I/O protocol core is also available on its own as `wsx/core`.
  */
 
-export { connect } from './client/connect.js';
+export { type ConnectOptions, connect } from './client/connect.js';
+export {
+  type DisconnectInfo,
+  defaultShouldReconnect,
+  type ReconnectingInfo,
+  type ReconnectingOptions,
+  ReconnectingWebSocket,
+  type ReconnectOptions,
+  reconnecting,
+} from './client/reconnecting.js';
 export { PreparedMessage, prepareMessage } from './core/frame-writer.js';
 export * from './core/index.js';
 export type { ClientOptions } from './node/client-options.js';

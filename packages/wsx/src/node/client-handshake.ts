@@ -1,18 +1,34 @@
 /**
- * The client's opening handshake over a real socket: connect (TCP or TLS), send the request,
- * read the response head, and hand the socket over with whatever bytes followed the head (a
- * server may send its first frames in the same packet as its 101).
+ * The client's opening handshake over a real socket: connect (TCP, TLS or a Unix socket, through
+ * an HTTP(S) proxy's CONNECT tunnel when one applies), send the request, read the response head,
+ * follow redirects when asked to, and hand the socket over with whatever bytes followed the head
+ * (a server may send its first frames in the same packet as its 101).
  *
- * The HTTP work is the core's pure functions; this file only moves bytes and keeps time.
+ * The HTTP work is the core's pure functions; this file only moves bytes and keeps time. One
+ * timer covers everything: the proxy, TLS, every redirect.
  */
 
-import { connect as netConnect, type Socket } from 'node:net';
-import { type ConnectionOptions as TlsConnectionOptions, connect as tlsConnect } from 'node:tls';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
+import {
+  TLSSocket,
+  type ConnectionOptions as TlsConnectionOptions,
+  connect as tlsConnect,
+} from 'node:tls';
 import { buildRequest, generateKey, validateResponse } from '../core/client-handshake.js';
-import { ErrorCode, HandshakeError, UsageError } from '../core/errors.js';
+import { ErrorCode, HandshakeError } from '../core/errors.js';
 import type { HeaderInit, HttpResponseHead } from '../core/http-head.js';
-import { findHeadEnd, parseResponseHead } from '../core/http-head.js';
+import { findHeadEnd, headerEntries, parseResponseHead } from '../core/http-head.js';
+import { type ClientTarget, redirectUrl, targetOf } from './client-url.js';
+import {
+  checkConnectResponse,
+  connectRequest,
+  type ProxyServer,
+  type ProxySetting,
+  selectProxy,
+} from './proxy.js';
 import { random } from './runtime.js';
+
+export { parseWebSocketUrl } from './client-url.js';
 
 /** TLS settings for `wss://`, passed to `tls.connect`. */
 export type ClientTlsOptions = Pick<
@@ -29,6 +45,14 @@ export type ClientTlsOptions = Pick<
   | 'ciphers'
 >;
 
+/** Which redirects the handshake follows. */
+export interface RedirectPolicy {
+  readonly follow: boolean;
+  readonly max: number;
+  /** Whether a redirect from `wss:` to `ws:` is followed. */
+  readonly allowInsecure: boolean;
+}
+
 /** What the handshake needs, resolved from the user's options. */
 export interface HandshakeRequest {
   readonly url: URL;
@@ -37,6 +61,8 @@ export interface HandshakeRequest {
   readonly origin: string | undefined;
   readonly timeout: number;
   readonly tls: ClientTlsOptions;
+  readonly proxy: ProxySetting;
+  readonly redirects: RedirectPolicy;
 }
 
 /** The outcome of a successful handshake. */
@@ -46,113 +72,294 @@ export interface HandshakeResult {
   readonly head: Buffer;
   readonly protocol: string;
   readonly response: HttpResponseHead;
+  /** The URL connected to: the last one when redirects were followed. */
+  readonly url: URL;
 }
 
 export type HandshakeCallback = (error: Error | null, result: HandshakeResult | null) => void;
 
 /**
- * Parses a WebSocket URL. `http:` and `https:` are accepted as `ws:` and `wss:` (the WHATWG spec
- * does the same); a fragment is not allowed (WHATWG: "SyntaxError").
+ * Opens the transport and performs the handshake. Returns a function that aborts it.
+ *
+ * @throws {UsageError} at once, before any connection is made, for an invalid header or
+ * subprotocol, or an invalid proxy in the environment.
  */
-export function parseWebSocketUrl(address: string | URL): URL {
-  let url: URL;
-  try {
-    url = new URL(address);
-  } catch {
-    throw new UsageError(`invalid WebSocket URL: ${String(address)}`);
-  }
-  if (url.protocol === 'http:') url.protocol = 'ws:';
-  else if (url.protocol === 'https:') url.protocol = 'wss:';
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-    throw new UsageError(`a WebSocket URL starts with ws: or wss:, not ${url.protocol}`);
-  }
-  if (url.hash !== '') throw new UsageError(`a WebSocket URL has no fragment: ${url.href}`);
-  if (url.hostname === '') throw new UsageError(`a WebSocket URL needs a host: ${url.href}`);
-  return url;
-}
-
-/** Opens the transport and performs the handshake. Returns a function that aborts it. */
 export function openHandshake(
   request: HandshakeRequest,
   done: HandshakeCallback,
 ): (error: Error) => void {
-  const { url } = request;
-  const key = generateKey(random);
-  // Built first: an invalid header or protocol throws before any connection is made.
-  const requestBytes = buildRequest({
-    host: url.host,
-    path: `${url.pathname}${url.search}`,
-    key,
-    protocols: request.protocols,
-    ...(request.origin === undefined ? {} : { origin: request.origin }),
-    ...(request.headers === undefined ? {} : { headers: request.headers }),
-  });
-  const secure = url.protocol === 'wss:';
-  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-  const port = Number(url.port) || (secure ? 443 : 80);
-  const socket = secure
-    ? tlsConnect({
-        host,
-        port,
-        servername: isIp(host) ? '' : host,
-        ...request.tls,
-        ALPNProtocols: ['http/1.1'],
-      })
-    : netConnect({ host, port });
-  socket.setNoDelay(true);
+  const handshake = new ClientHandshake(request, done);
+  return (error) => handshake.finish(error, null);
+}
 
-  let finished = false;
-  let received: Buffer = Buffer.alloc(0);
-  const finish = (error: Error | null, result: HandshakeResult | null): void => {
-    if (finished) return;
-    finished = true;
-    clearTimeout(timer);
-    socket.off('data', onData).off('error', onError).off('close', onClose);
-    if (error !== null) {
-      socket.on('error', ignore).destroy();
-      done(error, null);
-    } else {
-      socket.on('error', ignore); // the WebSocket takes over error handling when it attaches
-      done(null, result);
+/** One request to one URL; a redirect makes the next. */
+interface Hop {
+  readonly target: ClientTarget;
+  readonly key: string;
+  readonly request: Uint8Array;
+  readonly proxy: ProxyServer | null;
+}
+
+/** Statuses whose `Location` is followed (RFC 9110 §15.4). */
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** Headers that carry credentials: not sent to another origin than the first (curl, `ws`). */
+const CREDENTIALS = new Set(['authorization', 'cookie']);
+const EMPTY = Buffer.alloc(0);
+
+class ClientHandshake {
+  readonly #request: HandshakeRequest;
+  readonly #done: HandshakeCallback;
+  readonly #timer: ReturnType<typeof setTimeout>;
+  /** The first URL's origin: credentials go to it only. */
+  #origin: string | null = null;
+  /** The sockets of the current hop: the connection, then TLS over a proxy tunnel. */
+  #sockets: Socket[] = [];
+  #received: Buffer = EMPTY;
+  /** What is under way, for the timeout's message. */
+  #phase = 'connecting';
+  /** Until the proxy's 2xx: a close is the proxy's doing. */
+  #atProxy = false;
+  #redirects = 0;
+  #finished = false;
+
+  constructor(request: HandshakeRequest, done: HandshakeCallback) {
+    this.#request = request;
+    this.#done = done;
+    // Built first: an invalid header or protocol throws before any connection is made.
+    const hop = this.#prepare(request.url);
+    this.#origin = hop.target.origin;
+    this.#connect(hop);
+    this.#timer = setTimeout(this.#onTimeout, request.timeout);
+  }
+
+  finish(error: Error | null, result: HandshakeResult | null): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    clearTimeout(this.#timer);
+    const sockets = this.#release();
+    if (error === null) {
+      this.#done(null, result); // the WebSocket takes over error handling when it attaches
+      return;
     }
-  };
-  const onError = (error: Error): void => finish(error, null);
-  const onClose = (): void => {
-    const what = received.length === 0 ? 'no response' : `${received.length} bytes of a response`;
-    const message = `connection closed before the handshake completed (${what} received)`;
-    finish(new HandshakeError(ErrorCode.HANDSHAKE_CLOSED, 0, message), null);
-  };
-  const onData = (chunk: Buffer): void => {
-    const from = Math.max(0, received.length - 3);
-    received = received.length === 0 ? chunk : Buffer.concat([received, chunk]);
-    if (findHeadEnd(received, from) < 0 && received.length <= 16384) return;
-    try {
-      const parsed = parseResponseHead(received);
-      if (!parsed.complete) return;
-      socket.pause();
-      const agreed = validateResponse(parsed.head, { key, protocols: request.protocols });
-      finish(null, {
+    for (const socket of sockets) socket.destroy();
+    this.#done(error, null);
+  }
+
+  #prepare(url: URL): Hop {
+    const target = targetOf(url);
+    const key = generateKey(random);
+    const { origin, protocols } = this.#request;
+    let headers = headerEntries(this.#request.headers);
+    if (this.#origin !== null && target.origin !== this.#origin) {
+      headers = headers.filter(([name]) => !CREDENTIALS.has(name.toLowerCase()));
+    }
+    const request = buildRequest({
+      host: target.hostHeader,
+      path: target.path,
+      key,
+      protocols,
+      headers,
+      ...(origin === undefined ? {} : { origin }),
+    });
+    const proxy = selectProxy(this.#request.proxy, target, process.env);
+    return { target, key, request, proxy };
+  }
+
+  #connect(hop: Hop): void {
+    const { target, proxy } = hop;
+    if (proxy === null) {
+      this.#phase = `connecting to ${target.socketPath ?? `${target.host}:${target.port}`}`;
+      this.#handshake(hop, this.#track(openDirect(target, this.#request.tls)));
+      return;
+    }
+    this.#phase = `connecting to the proxy ${proxy.display}`;
+    this.#atProxy = true;
+    const socket = this.#track(openProxy(proxy, this.#request.tls));
+    socket.write(connectRequest(target, proxy));
+    this.#readHead(
+      socket,
+      `waiting for the proxy ${proxy.display} to answer CONNECT`,
+      (head, rest) => {
+        checkConnectResponse(head, proxy, target);
+        this.#atProxy = false;
+        // Tunnel bytes, if the proxy sent any with its answer, belong to what follows.
+        if (rest.length > 0) socket.unshift(rest);
+        if (!target.secure) return this.#handshake(hop, socket);
+        this.#phase = `TLS with ${target.host}:${target.port} through the proxy ${proxy.display}`;
+        this.#handshake(
+          hop,
+          this.#track(tlsConnect(tlsOptions(target, this.#request.tls, socket))),
+        );
+      },
+    );
+  }
+
+  #handshake(hop: Hop, socket: Socket): void {
+    socket.write(hop.request);
+    this.#readHead(socket, `waiting for the response of ${hop.target.url.href}`, (head, rest) => {
+      if (REDIRECTS.has(head.status) && this.#request.redirects.follow) {
+        const location = head.headers.get('Location');
+        if (location !== undefined) return this.#redirect(hop, head.status, location);
+      }
+      const agreed = validate(head, hop, this.#request.protocols);
+      this.finish(null, {
         socket,
-        head: received.subarray(parsed.bodyOffset),
-        protocol: agreed.protocol ?? '',
-        response: parsed.head,
+        head: rest,
+        protocol: agreed ?? '',
+        response: head,
+        url: hop.target.url,
       });
-    } catch (error) {
-      finish(error as Error, null);
-    }
-  };
-  const timer = setTimeout(() => {
-    const message = `opening handshake timed out after ${request.timeout} ms`;
-    finish(new HandshakeError(ErrorCode.HANDSHAKE_TIMEOUT, 0, message), null);
-  }, request.timeout);
+    });
+  }
 
-  socket.on('data', onData).on('error', onError).on('close', onClose);
-  socket.write(requestBytes);
-  return (error) => finish(error, null);
+  #redirect(hop: Hop, status: number, location: string): void {
+    const { max, allowInsecure } = this.#request.redirects;
+    if (++this.#redirects > max) {
+      const message = `more than ${max} redirects (maxRedirects); the last one was a ${status} to ${location}`;
+      throw new HandshakeError(ErrorCode.TOO_MANY_REDIRECTS, status, message);
+    }
+    const url = redirectUrl(hop.target.url, location, status);
+    if (hop.target.secure && !targetOf(url).secure && !allowInsecure) {
+      const message = `refused the ${status} redirect from ${hop.target.url.href} to ${url.href}: it leaves TLS (set allowInsecureRedirects to follow it)`;
+      throw new HandshakeError(ErrorCode.INSECURE_REDIRECT, status, message);
+    }
+    for (const socket of this.#release()) socket.destroy();
+    this.#connect(this.#prepare(url));
+  }
+
+  /**
+   * Reads one response head from `socket`, then pauses it and calls `onHead` with the head and
+   * the bytes after it. Whatever `onHead` throws fails the handshake.
+   */
+  #readHead(
+    socket: Socket,
+    waitingFor: string,
+    onHead: (head: HttpResponseHead, rest: Buffer) => void,
+  ): void {
+    // TLS sockets reach this fresh; a plain one may already be connected (a proxy tunnel).
+    if (socket instanceof TLSSocket || socket.connecting) {
+      socket.once(socket instanceof TLSSocket ? 'secureConnect' : 'connect', () => {
+        this.#phase = waitingFor;
+      });
+    } else {
+      this.#phase = waitingFor;
+    }
+    this.#received = EMPTY;
+    const onData = (chunk: Buffer): void => {
+      const received = this.#received;
+      const from = Math.max(0, received.length - 3);
+      this.#received = received.length === 0 ? chunk : Buffer.concat([received, chunk]);
+      if (findHeadEnd(this.#received, from) < 0 && this.#received.length <= 16384) return;
+      try {
+        const parsed = parseResponseHead(this.#received);
+        if (!parsed.complete) return;
+        socket.off('data', onData);
+        socket.pause();
+        const rest = this.#received.subarray(parsed.bodyOffset);
+        this.#received = EMPTY;
+        onHead(parsed.head, rest);
+      } catch (error) {
+        this.finish(error as Error, null);
+      }
+    };
+    socket.on('data', onData);
+    socket.resume();
+  }
+
+  #track(socket: Socket): Socket {
+    this.#sockets.push(socket);
+    socket.setNoDelay(true);
+    socket.on('error', this.#onError).on('close', this.#onClose);
+    return socket;
+  }
+
+  /** Forgets the current sockets (their errors are ignored from now on) and returns them. */
+  #release(): Socket[] {
+    const sockets = this.#sockets;
+    this.#sockets = [];
+    for (const socket of sockets) {
+      socket.off('error', this.#onError).off('close', this.#onClose).on('error', ignore);
+    }
+    return sockets;
+  }
+
+  readonly #onError = (error: Error): void => this.finish(error, null);
+
+  readonly #onClose = (): void => {
+    const size = this.#received.length;
+    const what = size === 0 ? 'no response' : `${size} bytes of a response`;
+    if (this.#atProxy) {
+      const message = `the proxy closed the connection before the tunnel was open (${what} received)`;
+      this.finish(new HandshakeError(ErrorCode.PROXY_FAILED, 0, message), null);
+      return;
+    }
+    const message = `connection closed before the handshake completed (${what} received)`;
+    this.finish(new HandshakeError(ErrorCode.HANDSHAKE_CLOSED, 0, message), null);
+  };
+
+  readonly #onTimeout = (): void => {
+    const message = `opening handshake timed out after ${this.#request.timeout} ms (${this.#phase})`;
+    this.finish(new HandshakeError(ErrorCode.HANDSHAKE_TIMEOUT, 0, message), null);
+  };
+}
+
+/**
+ * Validates the 101; returns the subprotocol agreed. A redirect that is not followed fails as any
+ * other status, its `Location` named in the message.
+ */
+function validate(head: HttpResponseHead, hop: Hop, protocols: readonly string[]): string | null {
+  try {
+    return validateResponse(head, { key: hop.key, protocols }).protocol;
+  } catch (error) {
+    const location = head.headers.get('Location');
+    if (head.status < 300 || head.status >= 400 || location === undefined) throw error;
+    const { code, message } = error as HandshakeError;
+    const detail = `${message}, Location: ${location}${REDIRECTS.has(head.status) ? ' (set followRedirects to follow it)' : ''}`;
+    throw new HandshakeError(code, head.status, detail, { cause: error });
+  }
+}
+
+function openDirect(target: ClientTarget, tls: ClientTlsOptions): Socket {
+  if (target.secure) return tlsConnect(tlsOptions(target, tls, null));
+  return target.socketPath === null
+    ? netConnect({ host: target.host, port: target.port })
+    : netConnect({ path: target.socketPath });
+}
+
+/** TLS to the proxy itself (`https:` proxies) trusts what the target does (`ca`). */
+function openProxy(proxy: ProxyServer, tls: ClientTlsOptions): Socket {
+  if (!proxy.secure) return netConnect({ host: proxy.host, port: proxy.port });
+  const options: TlsConnectionOptions = {
+    host: proxy.host,
+    port: proxy.port,
+    servername: isIP(proxy.host) === 0 ? proxy.host : '',
+    ALPNProtocols: ['http/1.1'],
+  };
+  if (tls.ca !== undefined) options.ca = tls.ca;
+  if (tls.rejectUnauthorized !== undefined) options.rejectUnauthorized = tls.rejectUnauthorized;
+  if (tls.minVersion !== undefined) options.minVersion = tls.minVersion;
+  return tlsConnect(options);
+}
+
+/** `tls.connect` options for `target`: over `socket` (a proxy tunnel) or a new connection. */
+function tlsOptions(
+  target: ClientTarget,
+  tls: ClientTlsOptions,
+  socket: Socket | null,
+): TlsConnectionOptions {
+  const where =
+    socket !== null
+      ? { socket }
+      : target.socketPath === null
+        ? { port: target.port }
+        : { path: target.socketPath };
+  return {
+    ...where,
+    host: target.host,
+    servername: isIP(target.host) === 0 ? target.host : '',
+    ...tls,
+    ALPNProtocols: ['http/1.1'],
+  };
 }
 
 function ignore(): void {}
-
-function isIp(host: string): boolean {
-  return /^[\d.]+$/.test(host) || host.includes(':');
-}

@@ -2,11 +2,9 @@
 
 import { UsageError } from '../core/errors.js';
 import type { HeaderInit } from '../core/http-head.js';
-import {
-  type ClientTlsOptions,
-  type HandshakeRequest,
-  parseWebSocketUrl,
-} from './client-handshake.js';
+import type { ClientTlsOptions, HandshakeRequest, RedirectPolicy } from './client-handshake.js';
+import { parseWebSocketUrl } from './client-url.js';
+import { type ProxySetting, parseProxyUrl } from './proxy.js';
 import { CONNECTION_OPTIONS, checkConnectionOptions } from './settings.js';
 import type { BinaryType, WebSocketOptions } from './types.js';
 
@@ -17,7 +15,7 @@ export interface ClientOptions extends WebSocketOptions, ClientTlsOptions {
   headers?: Record<string, string> | readonly (readonly [string, string])[];
   /** The `Origin` header to send (browsers always send one; other clients rarely). */
   origin?: string;
-  /** Time allowed for the TCP/TLS connection and the opening handshake. Default 10 s. */
+  /** Time allowed for the whole opening: connection, TLS, proxy CONNECT, redirects. Default 10 s. */
   handshakeTimeout?: number;
   /** `ws` name of `maxMessageSize`. */
   maxPayload?: number;
@@ -25,10 +23,23 @@ export interface ClientOptions extends WebSocketOptions, ClientTlsOptions {
   binaryType?: BinaryType;
   /** Compression is not negotiated by this version; only `false` is accepted. */
   perMessageDeflate?: false;
+  /** Follow 301/302/303/307/308 redirects to their `Location`. Default false. */
+  followRedirects?: boolean;
+  /** With `followRedirects`: how many redirects in a row are followed. Default 10. */
+  maxRedirects?: number;
+  /** With `followRedirects`: follow a redirect from `wss:` to `ws:`. Default false. */
+  allowInsecureRedirects?: boolean;
+  /**
+   * An `http://` or `https://` proxy to tunnel through (`CONNECT`), with optional `user:pass@`;
+   * `false` for none. Default: `HTTPS_PROXY` / `HTTP_PROXY` and `NO_PROXY` from the environment.
+   */
+  proxy?: string | URL | false;
 }
 
 /** A handshake is one round trip plus TLS: 10 s allows for slow links, not for dead servers. */
 const HANDSHAKE_TIMEOUT = 10_000;
+/** What browsers and `ws` allow: enough for any sane chain, and it stops a loop. */
+const MAX_REDIRECTS = 10;
 
 const TLS_OPTIONS = [
   'ca',
@@ -53,6 +64,10 @@ const KNOWN = new Set<string>([
   'maxPayload',
   'binaryType',
   'perMessageDeflate',
+  'followRedirects',
+  'maxRedirects',
+  'allowInsecureRedirects',
+  'proxy',
 ]);
 
 export interface ResolvedClientOptions {
@@ -89,9 +104,31 @@ export function resolveClientOptions(
       origin: options.origin,
       timeout: options.handshakeTimeout ?? HANDSHAKE_TIMEOUT,
       tls: tls as ClientTlsOptions,
+      proxy: proxySetting(options.proxy),
+      redirects: redirectPolicy(options),
     },
     binaryType: options.binaryType,
     connection,
+  };
+}
+
+function proxySetting(proxy: ClientOptions['proxy']): ProxySetting {
+  if (proxy === undefined || proxy === false) return proxy;
+  if (typeof proxy !== 'string' && !(proxy instanceof URL)) {
+    throw new UsageError(`'proxy' is a URL string, a URL or false (got ${String(proxy)})`);
+  }
+  return parseProxyUrl(proxy, "the 'proxy' option");
+}
+
+function redirectPolicy(options: ClientOptions): RedirectPolicy {
+  const max = options.maxRedirects ?? MAX_REDIRECTS;
+  if (!Number.isInteger(max) || max < 0) {
+    throw new UsageError(`'maxRedirects' must be a non-negative integer (got ${String(max)})`);
+  }
+  return {
+    follow: options.followRedirects === true,
+    max,
+    allowInsecure: options.allowInsecureRedirects === true,
   };
 }
 

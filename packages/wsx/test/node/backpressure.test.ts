@@ -41,7 +41,11 @@ describe('slow consumers on a topic', () => {
     const slow = await stalledClient(port, t);
     const fast = await Promise.all([connect(url), connect(url)]);
     const counts = [0, 0];
-    fast.forEach((ws, i) => ws.on('message', () => counts[i]!++));
+    fast.forEach((ws, i) => {
+      ws.on('message', () => {
+        counts[i]!++;
+      });
+    });
     await until(() => server.subscriberCount('feed') === 3, 'subscriptions');
     const payload = Buffer.alloc(1024, 7);
     const total = 20_000; // 20 MiB to each subscriber: far more than the kernel buffers hold
@@ -51,7 +55,11 @@ describe('slow consumers on a topic', () => {
       for (const ws of server.clients) peak = Math.max(peak, ws.bufferedAmount);
       await new Promise((r) => setImmediate(r));
     }
-    await until(() => counts[0] === total && counts[1] === total, 'the fast subscribers to get all', 20_000);
+    await until(
+      () => counts[0] === total && counts[1] === total,
+      'the fast subscribers to get all',
+      20_000,
+    );
     const stalled = [...server.clients].filter((ws) => ws.droppedMessages > 0);
     assert.equal(stalled.length, 1, 'only the slow subscriber lost messages');
     assert.ok(stalled[0]!.droppedMessages > total / 2, `dropped ${stalled[0]!.droppedMessages}`);
@@ -59,7 +67,11 @@ describe('slow consumers on a topic', () => {
       peak <= maxBackpressure + 100 * (payload.length + 4),
       `memory per connection stays bounded: peak ${peak} bytes buffered`,
     );
-    assert.equal(slow.socket.destroyed, false, 'the slow one is not dropped before backpressureTimeout');
+    assert.equal(
+      slow.socket.destroyed,
+      false,
+      'the slow one is not dropped before backpressureTimeout',
+    );
     for (const ws of fast) ws.close();
   });
 
@@ -86,14 +98,22 @@ describe('slow consumers on a topic', () => {
     const [ws] = [...server.clients];
     assert.equal(ws!.readyState, ws!.OPEN);
     await clock.advance(1200);
-    assert.equal(ws!.readyState, ws!.CLOSING, 'closing with 1008 (its close frame waits behind the data)');
+    assert.equal(
+      ws!.readyState,
+      ws!.CLOSING,
+      'closing with 1008 (its close frame waits behind the data)',
+    );
     await clock.advance(1000);
     const [code] = await within(closed, 2000, 'close');
     assert.equal(code, 1006, 'dropped at the close timeout: the peer never read our close frame');
   });
 
   it('closes a connection whose buffer passes backpressureLimit at once', async (t) => {
-    const { server, port } = await startServer(t, { backpressureLimit: 1024 * 1024, pingInterval: 0, closeTimeout: 200 });
+    const { server, port } = await startServer(t, {
+      backpressureLimit: 1024 * 1024,
+      pingInterval: 0,
+      closeTimeout: 200,
+    });
     const statuses: number[] = [];
     server.on('connection', (ws: WebSocket) => {
       for (let i = 0; i < 8; i++) statuses.push(ws.send(Buffer.alloc(256 * 1024)));

@@ -13,7 +13,11 @@ describe('server.close()', () => {
     const { server, url } = await startServer(t, { pingInterval: 0 });
     const clients: WebSocket[] = [];
     for (let i = 0; i < 1000; i += 100) {
-      clients.push(...(await Promise.all(Array.from({ length: 100 }, () => connect(url, { pingInterval: 0 })))));
+      clients.push(
+        ...(await Promise.all(
+          Array.from({ length: 100 }, () => connect(url, { pingInterval: 0 })),
+        )),
+      );
     }
     assert.equal(server.clients.size, 1000);
     const codes = clients.map((ws) => next(ws, 'close', 20_000));
@@ -22,7 +26,10 @@ describe('server.close()', () => {
     const seen = await Promise.all(codes);
     assert.ok(seen.every(([code, reason]) => code === 1001 && reason === 'server shutting down'));
     assert.equal(server.clients.size, 0);
-    assert.ok(Date.now() - started < 10_000, 'clients that answer do not wait for the close timeout');
+    assert.ok(
+      Date.now() - started < 10_000,
+      'clients that answer do not wait for the close timeout',
+    );
     await assert.rejects(connect(url), /ECONNREFUSED/);
   });
 
