@@ -52,9 +52,30 @@ export interface ConnectionOptions {
   readonly isUtf8?: Utf8Check;
   /** Allocates buffers for reassembled messages and outgoing frames. */
   readonly alloc?: Allocator;
+  /**
+   * permessage-deflate was negotiated (RFC 7692): RSV1 marks a compressed message. Compressed
+   * messages come out as {@link InflateWork} for the I/O layer, which owns the codec.
+   */
+  readonly compression?: boolean;
+}
+
+/**
+ * A compressed message to inflate (RFC 7692 §7.2.2). Until {@link Connection.completeWork} or
+ * {@link Connection.failWork} answers it, the connection reads nothing further, so messages keep
+ * their order however long inflating takes.
+ */
+export interface InflateWork {
+  /** The compressed payload, without the `00 00 ff ff` tail (append it before inflating). */
+  readonly data: Uint8Array;
+  readonly binary: boolean;
+  /** Inflate at most this many bytes (`maxMessageSize`): past it, fail with 1009. */
+  readonly limit: number;
 }
 
 const DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024;
+
+/** RSV1, the "Per-Message Compressed" bit (RFC 7692 §6), as the 3-bit RSV field. */
+const RSV1 = 0b100;
 
 const allocUint8Array: Allocator = (size) => new Uint8Array(size);
 
@@ -72,6 +93,8 @@ export class Connection extends FrameParser {
   readonly role: Role;
   readonly maxMessageSize: number;
   readonly maxFrameSize: number;
+  /** Whether permessage-deflate is in use: RSV1 is then allowed on a message's first frame. */
+  readonly compression: boolean;
   readonly #isUtf8: Utf8Check;
   readonly #alloc: Allocator;
   readonly #slab: Slab;
@@ -97,6 +120,13 @@ export class Connection extends FrameParser {
   #message: Uint8Array | null = null;
   #messageLength = 0;
   #utf8 = UTF8_ACCEPT;
+  /** Whether the message being received is compressed (RSV1 on its first frame). */
+  #compressed = false;
+  /** A compressed message handed to the I/O layer; parsing waits for the answer. */
+  #work: InflateWork | null = null;
+  #workTaken = false;
+  /** End of stream that arrived while a message was being inflated. */
+  #eofWaiting = false;
 
   // A control frame whose payload arrives in several reads.
   #control: Uint8Array | null = null;
@@ -118,6 +148,7 @@ export class Connection extends FrameParser {
     this.role = options.role;
     this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     this.maxFrameSize = options.maxFrameSize ?? this.maxMessageSize;
+    this.compression = options.compression ?? false;
     this.#isUtf8 = options.isUtf8 ?? isValidUtf8;
     this.#alloc = options.alloc ?? allocUint8Array;
     this.#slab = slabFor(options.alloc);
@@ -186,13 +217,94 @@ export class Connection extends FrameParser {
    */
   receiveData(data: Uint8Array): void {
     if (this.#discarding || this.#state === State.CLOSED || data.length === 0) return;
-    if (this.#pending !== null) {
-      this.#pending.push(data);
+    if (this.#pending !== null || this.#work !== null) {
+      if (this.#pending === null) this.#pending = [data];
+      else this.#pending.push(data);
       return;
     }
+    this.#parse(data);
+  }
+
+  #parse(data: Uint8Array): void {
     const stopped = this.parseFrames(data, 0);
     if (stopped < data.length && !this.#discarding) {
-      this.#pending = [data.subarray(stopped)];
+      if (this.#pending === null) this.#pending = [data.subarray(stopped)];
+      else this.#pending.unshift(data.subarray(stopped));
+    }
+  }
+
+  /** Parses input that waited while a message was inflated, until done or paused again. */
+  #resume(): void {
+    while (this.#pending !== null && this.#work === null && !this.#discarding) {
+      const next = this.#pending.shift();
+      if (this.#pending.length === 0) this.#pending = null;
+      if (next === undefined) break;
+      this.#parse(next);
+    }
+    if (this.#eofWaiting && this.#work === null) {
+      this.#eofWaiting = false;
+      this.receiveEof();
+    }
+  }
+
+  /**
+   * The compressed message waiting to be inflated, once (null when there is none, or when it was
+   * already taken). See {@link InflateWork}.
+   */
+  takeWork(): InflateWork | null {
+    if (this.#work === null || this.#workTaken) return null;
+    this.#workTaken = true;
+    return this.#work;
+  }
+
+  /**
+   * The inflated payload of the message from {@link takeWork}: it is validated (UTF-8 for text,
+   * RFC 6455 §8.1) and delivered, then parsing resumes with what arrived meanwhile.
+   */
+  completeWork(payload: Uint8Array): void {
+    const work = this.#work;
+    if (work === null || this.#discarding) return;
+    this.#work = null;
+    this.#workTaken = false;
+    if (payload.length > this.maxMessageSize) {
+      this.#protocolError(
+        E.MESSAGE_TOO_BIG,
+        CloseCode.MESSAGE_TOO_BIG,
+        `message exceeds ${this.maxMessageSize} bytes`,
+      );
+      return;
+    }
+    if (!work.binary && !this.#isUtf8(payload)) {
+      this.#invalidUtf8();
+      return;
+    }
+    this.#events.push(
+      work.binary ? { type: 'binary', data: payload } : { type: 'text', data: payload },
+    );
+    this.#resume();
+  }
+
+  /**
+   * Inflating the message from {@link takeWork} failed: `tooBig` when the output passed the limit
+   * (1009), else the compressed data was invalid (1007).
+   */
+  failWork(tooBig: boolean, detail = ''): void {
+    if (this.#work === null || this.#discarding) return;
+    this.#work = null;
+    this.#workTaken = false;
+    if (tooBig) {
+      this.#protocolError(
+        E.MESSAGE_TOO_BIG,
+        CloseCode.MESSAGE_TOO_BIG,
+        `message exceeds ${this.maxMessageSize} bytes once inflated`,
+      );
+    } else {
+      const message = `invalid compressed data${detail === '' ? '' : `: ${detail}`}`;
+      this.#protocolError(
+        E.INVALID_COMPRESSED_DATA,
+        CloseCode.INVALID_PAYLOAD,
+        message.slice(0, 123),
+      );
     }
   }
 
@@ -203,6 +315,11 @@ export class Connection extends FrameParser {
    */
   receiveEof(): void {
     if (this.#state === State.CLOSED) return;
+    if (this.#work !== null && !this.#discarding) {
+      // Deliver the message being inflated (and what came before the end) first.
+      this.#eofWaiting = true;
+      return;
+    }
     this.#discarding = true;
     this.#pending = null;
     this.#state = nextState(this.#state, Transition.EOF_RECEIVED);
@@ -251,6 +368,20 @@ export class Connection extends FrameParser {
     this.#sendData(Opcode.BINARY, data, fin);
   }
 
+  /**
+   * Sends a whole message whose payload the caller compressed (RFC 7692 §7.2.1: DEFLATE output
+   * with the trailing `00 00 ff ff` removed), with RSV1 set. Requires `compression`.
+   */
+  sendCompressed(binary: boolean, payload: Uint8Array): void {
+    this.#startMessage(binary ? Opcode.BINARY : Opcode.TEXT, true);
+    if (!this.compression) {
+      throw new InvalidStateError('permessage-deflate was not negotiated on this connection');
+    }
+    const b0 = firstByte(true, RSV1, binary ? Opcode.BINARY : Opcode.TEXT);
+    const mask = this.#masks === null ? null : this.#masks.next();
+    this.#outBytes += writeFrame(this.#slab, this.#out, b0, payload, mask);
+  }
+
   /** Sends the next fragment of the message begun by `sendText`/`sendBinary` with `fin` false. */
   sendContinuation(data: string | Uint8Array, fin: boolean): void {
     this.#assertOpen('send a continuation frame');
@@ -283,6 +414,9 @@ export class Connection extends FrameParser {
       if (this.#deferred === null) this.#deferred = [message];
       else this.#deferred.push(message);
       return;
+    }
+    if (message.compressed && !this.compression) {
+      throw new InvalidStateError('permessage-deflate was not negotiated on this connection');
     }
     for (const chunk of message.chunks) this.#out.push(chunk);
     this.#outBytes += message.size;
@@ -322,6 +456,7 @@ export class Connection extends FrameParser {
     }
     this.#discarding = true;
     this.#pending = null;
+    this.#work = null;
     this.#state = nextState(this.#state, Transition.FAILED);
     // "When failing the connection, a server closes the TCP connection without waiting for the
     // client" (RFC 6455 §7.1.7: "the endpoint ... SHOULD ... _Close the WebSocket Connection_").
@@ -358,6 +493,7 @@ export class Connection extends FrameParser {
       this.#messageOpcode = opcode;
       this.#messageLength = 0;
       this.#utf8 = UTF8_ACCEPT;
+      this.#compressed = rsv !== 0; // frame rules allow only RSV1, and only when negotiated
     }
     return true;
   }
@@ -371,6 +507,7 @@ export class Connection extends FrameParser {
     const whole = frameEnd && this.#frameReceived === 0;
     this.#frameReceived += end - start;
     if (this.#frameOpcode >= 0x8) return this.#controlPayload(data, start, end, frameEnd, whole);
+    if (this.#compressed) return this.#compressedPiece(data, start, end, frameEnd);
     if (whole && this.#frameFin && this.#messageLength === 0) {
       return this.#wholeMessage(data.subarray(start, end));
     }
@@ -422,6 +559,29 @@ export class Connection extends FrameParser {
     this.#message = null;
     this.#messageLength = 0;
     return true;
+  }
+
+  /**
+   * A piece of a compressed message: collected as is (it is validated once inflated). At the end
+   * of the message, parsing pauses and the message becomes the {@link InflateWork}.
+   */
+  #compressedPiece(data: Uint8Array, start: number, end: number, frameEnd: boolean): boolean {
+    const whole = frameEnd && this.#frameFin && this.#messageLength === 0 && this.#message === null;
+    const payload = whole ? data.subarray(start, end) : null;
+    if (payload === null) this.#append(data, start, end);
+    if (!frameEnd || !this.#frameFin) return true;
+    const compressed =
+      payload ?? (this.#message === null ? EMPTY : this.#message.subarray(0, this.#messageLength));
+    this.#work = {
+      data: compressed,
+      binary: this.#messageOpcode === Opcode.BINARY,
+      limit: this.maxMessageSize,
+    };
+    this.#messageOpcode = 0;
+    this.#message = null;
+    this.#messageLength = 0;
+    this.#compressed = false;
+    return false; // pause until completeWork / failWork
   }
 
   /** Copies a piece into the message buffer, doubling it as needed (never past the limit). */

@@ -13,6 +13,8 @@ export interface FrameLimits {
   readonly role: Role;
   readonly maxFrameSize: number;
   readonly maxMessageSize: number;
+  /** permessage-deflate negotiated: RSV1 marks the first frame of a compressed message. */
+  readonly compression: boolean;
 }
 
 /** A broken rule: the error code, the close code to fail with, and a short description. */
@@ -36,7 +38,10 @@ export function checkFrameHeader(
   messageLength: number,
 ): Violation | null {
   // §5.2 RSV1-3: "MUST be 0 unless an extension is negotiated that defines meanings".
-  if (rsv !== 0) return [E.UNEXPECTED_RSV, PROTOCOL, `reserved bits set (RSV=${rsv})`];
+  if (rsv !== 0) {
+    const problem = checkRsv(limits.compression, rsv, opcode);
+    if (problem !== null) return problem;
+  }
   // §5.3: "The server MUST close the connection upon receiving a frame that is not masked";
   // §5.1: "A client MUST close a connection if it detects a masked frame".
   if (limits.role === 'server' && !masked) {
@@ -78,6 +83,22 @@ function checkControlFrame(fin: boolean, opcode: number, length: number): Violat
   if (!fin) return [E.FRAGMENTED_CONTROL_FRAME, PROTOCOL, 'fragmented control frame'];
   if (length > MAX_CONTROL_PAYLOAD) {
     return [E.CONTROL_FRAME_TOO_LONG, PROTOCOL, `control frame of ${length} bytes`];
+  }
+  return null;
+}
+
+/**
+ * RSV1 is permessage-deflate's "Per-Message Compressed" bit. RFC 7692 §6: "An endpoint MUST NOT
+ * set the "Per-Message Compressed" bit of control frames and non-first fragments of a data
+ * message. An endpoint receiving such a frame MUST _Fail the WebSocket Connection_."
+ */
+function checkRsv(compression: boolean, rsv: number, opcode: number): Violation | null {
+  if (rsv !== 0b100 || !compression) {
+    return [E.UNEXPECTED_RSV, PROTOCOL, `reserved bits set (RSV=${rsv})`];
+  }
+  if (opcode >= 0x8) return [E.UNEXPECTED_RSV, PROTOCOL, 'RSV1 on a control frame'];
+  if (opcode === Opcode.CONTINUATION) {
+    return [E.UNEXPECTED_RSV, PROTOCOL, 'RSV1 on a continuation frame'];
   }
   return null;
 }

@@ -244,23 +244,30 @@ export class PreparedMessage {
   /** Total bytes of the frame. */
   readonly size: number;
   readonly binary: boolean;
+  /** Whether the payload is compressed (RSV1 set: RFC 7692 §6). */
+  readonly compressed: boolean;
 
-  constructor(chunks: readonly Uint8Array[], size: number, binary: boolean) {
+  constructor(chunks: readonly Uint8Array[], size: number, binary: boolean, compressed = false) {
     this.chunks = chunks;
     this.size = size;
     this.binary = binary;
+    this.compressed = compressed;
   }
 }
 
-/** Frames a whole text (`binary` false) or binary message for {@link PreparedMessage} use. */
+/**
+ * Frames a whole text (`binary` false) or binary message for {@link PreparedMessage} use. With
+ * `compressed`, `data` is a permessage-deflate payload and RSV1 is set.
+ */
 export function prepareMessage(
   data: string | Uint8Array,
   binary: boolean,
   alloc: Allocator = defaultAllocator,
+  compressed = false,
 ): PreparedMessage {
   const chunks: Uint8Array[] = [];
-  const b0 = firstByte(true, 0, binary ? 0x2 : 0x1);
+  const b0 = firstByte(true, compressed ? 0b100 : 0, binary ? 0x2 : 0x1);
   const payload = typeof data === 'string' ? encoder.encode(data) : data;
   const size = writeFrame(slabFor(alloc), chunks, b0, payload, null);
-  return new PreparedMessage(chunks, size, binary);
+  return new PreparedMessage(chunks, size, binary, compressed);
 }

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkFrameHeader, type FrameLimits } from '../../src/core/frame-rules.js';
 
-const server: FrameLimits = { role: 'server', maxFrameSize: 100, maxMessageSize: 150 };
+const server: FrameLimits = {
+  role: 'server',
+  maxFrameSize: 100,
+  maxMessageSize: 150,
+  compression: false,
+};
+const deflate: FrameLimits = { ...server, compression: true };
 const client: FrameLimits = { ...server, role: 'client' };
 
 /** [limits, fin, rsv, opcode, masked, length, messageOpcode, messageLength] -> code or null */
@@ -43,6 +49,35 @@ const cases: [
     'WSX_ERR_MESSAGE_TOO_BIG',
   ],
   ['a continuation up to maxMessageSize', server, true, 0, 0, true, 50, 2, 100, null],
+  ['RSV1 with permessage-deflate on a first frame', deflate, true, 4, 1, true, 5, 0, 0, null],
+  [
+    'RSV1 with permessage-deflate, fragmented first frame',
+    deflate,
+    false,
+    4,
+    2,
+    true,
+    5,
+    0,
+    0,
+    null,
+  ],
+  ['RSV1 on a continuation frame', deflate, true, 4, 0, true, 5, 1, 5, 'WSX_ERR_UNEXPECTED_RSV'],
+  ['RSV1 on a ping', deflate, true, 4, 9, true, 0, 0, 0, 'WSX_ERR_UNEXPECTED_RSV'],
+  ['RSV1 on a close', deflate, true, 4, 8, true, 0, 0, 0, 'WSX_ERR_UNEXPECTED_RSV'],
+  ['RSV2 with permessage-deflate', deflate, true, 2, 1, true, 5, 0, 0, 'WSX_ERR_UNEXPECTED_RSV'],
+  [
+    'RSV1+RSV2 with permessage-deflate',
+    deflate,
+    true,
+    6,
+    1,
+    true,
+    5,
+    0,
+    0,
+    'WSX_ERR_UNEXPECTED_RSV',
+  ],
 ];
 
 describe('RFC 6455 §5.2-§5.5 frame header rules', () => {
