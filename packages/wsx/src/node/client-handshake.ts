@@ -16,8 +16,16 @@ import {
 } from 'node:tls';
 import { buildRequest, generateKey, validateResponse } from '../core/client-handshake.js';
 import { ErrorCode, HandshakeError } from '../core/errors.js';
+import { formatExtensionHeader } from '../core/extension-header.js';
 import type { HeaderInit, HttpResponseHead } from '../core/http-head.js';
 import { findHeadEnd, headerEntries, parseResponseHead } from '../core/http-head.js';
+import {
+  acceptDeflateResponse,
+  type ClientDeflatePolicy,
+  type DeflateParams,
+  deflateOffer,
+  findDeflateResponse,
+} from '../extensions/permessage-deflate.js';
 import { type ClientTarget, redirectUrl, targetOf } from './client-url.js';
 import {
   checkConnectResponse,
@@ -63,6 +71,8 @@ export interface HandshakeRequest {
   readonly tls: ClientTlsOptions;
   readonly proxy: ProxySetting;
   readonly redirects: RedirectPolicy;
+  /** permessage-deflate to offer (RFC 7692), or null. */
+  readonly deflate: ClientDeflatePolicy | null;
 }
 
 /** The outcome of a successful handshake. */
@@ -71,6 +81,10 @@ export interface HandshakeResult {
   /** Bytes received after the response head: the first frames, if any. */
   readonly head: Buffer;
   readonly protocol: string;
+  /** The permessage-deflate parameters agreed, or null when compression is off. */
+  readonly deflate: DeflateParams | null;
+  /** The `Sec-WebSocket-Extensions` the server answered ('' when none). */
+  readonly extensions: string;
   readonly response: HttpResponseHead;
   /** The URL connected to: the last one when redirects were followed. */
   readonly url: URL;
@@ -153,6 +167,7 @@ class ClientHandshake {
     if (this.#origin !== null && target.origin !== this.#origin) {
       headers = headers.filter(([name]) => !CREDENTIALS.has(name.toLowerCase()));
     }
+    const deflate = this.#request.deflate;
     const request = buildRequest({
       host: target.hostHeader,
       path: target.path,
@@ -160,6 +175,7 @@ class ClientHandshake {
       protocols,
       headers,
       ...(origin === undefined ? {} : { origin }),
+      ...(deflate === null ? {} : { extensions: formatExtensionHeader([deflateOffer(deflate)]) }),
     });
     const proxy = selectProxy(this.#request.proxy, target, process.env);
     return { target, key, request, proxy };
@@ -201,11 +217,13 @@ class ClientHandshake {
         const location = head.headers.get('Location');
         if (location !== undefined) return this.#redirect(hop, head.status, location);
       }
-      const agreed = validate(head, hop, this.#request.protocols);
+      const agreed = validate(head, hop, this.#request.protocols, this.#request.deflate);
       this.finish(null, {
         socket,
         head: rest,
-        protocol: agreed ?? '',
+        protocol: agreed.protocol ?? '',
+        deflate: agreed.deflate,
+        extensions: head.headers.get('Sec-WebSocket-Extensions') ?? '',
         response: head,
         url: hop.target.url,
       });
@@ -304,12 +322,26 @@ class ClientHandshake {
 }
 
 /**
- * Validates the 101; returns the subprotocol agreed. A redirect that is not followed fails as any
- * other status, its `Location` named in the message.
+ * Validates the 101; returns the subprotocol and the compression agreed. A redirect that is not
+ * followed fails as any other status, its `Location` named in the message.
  */
-function validate(head: HttpResponseHead, hop: Hop, protocols: readonly string[]): string | null {
+function validate(
+  head: HttpResponseHead,
+  hop: Hop,
+  protocols: readonly string[],
+  deflate: ClientDeflatePolicy | null,
+): { protocol: string | null; deflate: DeflateParams | null } {
   try {
-    return validateResponse(head, { key: hop.key, protocols }).protocol;
+    const offered = deflate === null ? [] : [deflateOffer(deflate)];
+    const agreed = validateResponse(head, { key: hop.key, protocols, extensions: offered });
+    const answer = deflate === null ? null : findDeflateResponse(agreed.extensions, head.status);
+    return {
+      protocol: agreed.protocol,
+      deflate:
+        answer === null || deflate === null
+          ? null
+          : acceptDeflateResponse(answer, deflate, head.status),
+    };
   } catch (error) {
     const location = head.headers.get('Location');
     if (head.status < 300 || head.status >= 400 || location === undefined) throw error;

@@ -4,6 +4,7 @@ import { UsageError } from '../core/errors.js';
 import type { HeaderInit } from '../core/http-head.js';
 import type { ClientTlsOptions, HandshakeRequest, RedirectPolicy } from './client-handshake.js';
 import { parseWebSocketUrl } from './client-url.js';
+import { ClientCompression, type ClientCompressionOptions } from './compression.js';
 import { type ProxySetting, parseProxyUrl } from './proxy.js';
 import { CONNECTION_OPTIONS, checkConnectionOptions } from './settings.js';
 import type { BinaryType, WebSocketOptions } from './types.js';
@@ -21,8 +22,11 @@ export interface ClientOptions extends WebSocketOptions, ClientTlsOptions {
   maxPayload?: number;
   /** How binary messages reach `message` listeners. Default 'nodebuffer'. */
   binaryType?: BinaryType;
-  /** Compression is not negotiated by this version; only `false` is accepted. */
-  perMessageDeflate?: false;
+  /**
+   * permessage-deflate (RFC 7692): offered by default, as browsers do (`client_max_window_bits`);
+   * `false` to not offer it, or options (see docs/compression.md).
+   */
+  perMessageDeflate?: boolean | ClientCompressionOptions;
   /** Follow 301/302/303/307/308 redirects to their `Location`. Default false. */
   followRedirects?: boolean;
   /** With `followRedirects`: how many redirects in a row are followed. Default 10. */
@@ -72,6 +76,8 @@ const KNOWN = new Set<string>([
 
 export interface ResolvedClientOptions {
   readonly request: HandshakeRequest;
+  /** How to build the connection's codecs once compression is agreed; null when not offered. */
+  readonly compression: ClientCompression | null;
   readonly binaryType: BinaryType | undefined;
   /** Limits and timeouts for the connection once open (`maxPayload` folded in). */
   readonly connection: WebSocketOptions;
@@ -85,9 +91,8 @@ export function resolveClientOptions(
   for (const key of Object.keys(options)) {
     if (!KNOWN.has(key)) throw new UsageError(`unknown client option '${key}'`);
   }
-  if (options.perMessageDeflate) {
-    throw new UsageError('perMessageDeflate is not supported by this version of wsx');
-  }
+  const deflate = options.perMessageDeflate ?? true;
+  const compression = deflate === false ? null : new ClientCompression(deflate);
   checkConnectionOptions(options);
   const url = parseWebSocketUrl(address);
   const tls: Record<string, unknown> = {};
@@ -106,7 +111,9 @@ export function resolveClientOptions(
       tls: tls as ClientTlsOptions,
       proxy: proxySetting(options.proxy),
       redirects: redirectPolicy(options),
+      deflate: compression?.policy ?? null,
     },
+    compression,
     binaryType: options.binaryType,
     connection,
   };

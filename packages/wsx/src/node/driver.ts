@@ -12,14 +12,14 @@ import { type Connection, SEND_EOF } from '../core/connection.js';
 import { CloseCode } from '../core/constants.js';
 import { ConnectionClosedError, InvalidStateError } from '../core/errors.js';
 import type { ConnectionEvent } from '../core/events.js';
-import type { PreparedMessage } from '../core/frame-writer.js';
 import { State } from '../core/state.js';
 import type { TimerHandle } from './clock.js';
+import type { ConnectionCompression } from './compression.js';
 import { createFlushQueue } from './flush-queue.js';
 import type { MessageQueue } from './message-queue.js';
 import { asBuffer } from './runtime.js';
 import type { ConnectionSettings } from './settings.js';
-import type { TopicRegistry } from './topics.js';
+import type { Publication, TopicRegistry } from './topics.js';
 import { type BinaryType, SendStatus } from './types.js';
 import type { WebSocket } from './websocket.js';
 
@@ -42,6 +42,7 @@ export type Callback = (error?: Error) => void;
 
 export abstract class Driver<Data> extends EventEmitter {
   #conn: Connection | null = null;
+  #compression: ConnectionCompression | null = null;
   #socket: Socket | null = null;
   #settings: ConnectionSettings<Data> | null = null;
   #closed = false;
@@ -102,6 +103,11 @@ export abstract class Driver<Data> extends EventEmitter {
     this.#settings = settings;
   }
 
+  /** The permessage-deflate codecs, when compression was agreed. */
+  protected get compression(): ConnectionCompression | null {
+    return this.#compression;
+  }
+
   /** Whether the socket has closed (or a client's handshake failed). */
   protected get isClosed(): boolean {
     return this.#closed;
@@ -139,8 +145,14 @@ export abstract class Driver<Data> extends EventEmitter {
   }
 
   /** Binds the socket. `head` holds bytes read past the handshake; see {@link startReading}. */
-  protected bindSocket(socket: Socket, connection: Connection, head: Buffer): void {
+  protected bindSocket(
+    socket: Socket,
+    connection: Connection,
+    head: Buffer,
+    compression: ConnectionCompression | null,
+  ): void {
     this.#conn = connection;
+    this.#compression = compression;
     this.#socket = socket;
     this.#head = head;
     (socket as BoundSocket)[kDriver] = this as unknown as Driver<unknown>;
@@ -199,7 +211,7 @@ export abstract class Driver<Data> extends EventEmitter {
   }
 
   /** Internal: queues a topic message unless over `maxBackpressure`. */
-  [kDeliver](message: PreparedMessage): SendStatus {
+  [kDeliver](message: Publication): SendStatus {
     const conn = this.#conn;
     if (this.#closed || conn === null || conn.state !== State.OPEN) return SendStatus.DROPPED;
     const settings = this.#settings!;
@@ -207,7 +219,15 @@ export abstract class Driver<Data> extends EventEmitter {
       this.#dropped++;
       return SendStatus.DROPPED;
     }
-    conn.sendPrepared(message);
+    const compression = this.#compression;
+    if (compression === null || !message.compressible(compression.threshold)) {
+      conn.sendPrepared(message.plain());
+    } else if (compression.sharedKey !== null) {
+      // No context takeover: compressed once for every subscriber with the same settings.
+      conn.sendPrepared(message.compressedWith(compression.deflater));
+    } else {
+      conn.sendCompressed(message.binary, compression.deflater.compress(message.bytes()));
+    }
     return this.queued();
   }
 
@@ -289,12 +309,26 @@ export abstract class Driver<Data> extends EventEmitter {
     const conn = this.#conn!;
     this.#lastReceived = this.#settings!.clock.now();
     conn.receiveData(chunk);
-    const events = conn.eventsReceived();
-    if (events.length > 0) {
-      if (this.#backlog !== null) this.#backlog.push(...events);
-      else this.#dispatchAll(events, 0);
-    }
+    this.#takeEvents(conn);
     this.#flush();
+  }
+
+  /** Dispatches what the connection reported, inflating compressed messages as they come. */
+  #takeEvents(conn: Connection): void {
+    for (;;) {
+      const events = conn.eventsReceived();
+      if (events.length > 0) {
+        if (this.#backlog !== null) this.#backlog.push(...events);
+        else this.#dispatchAll(events, 0);
+      }
+      const work = conn.takeWork();
+      if (work === null) return;
+      // Synchronous: the connection reads nothing further until this answer (order is kept).
+      const result = this.#compression!.inflater.inflate(work.data, work.limit);
+      if (result === 'too-big') conn.failWork(true);
+      else if (result === 'invalid') conn.failWork(false);
+      else conn.completeWork(result);
+    }
   }
 
   /** Dispatches events from `from`; stops (and pauses reading) at an async handler in progress. */
@@ -564,6 +598,7 @@ export abstract class Driver<Data> extends EventEmitter {
     if (this.#closeTimer !== null) settings.clock.clearTimeout(this.#closeTimer);
     this.#closeTimer = null;
     settings.sweeper?.delete(this);
+    this.#compression?.close();
     if (this.#topics !== null) {
       for (const topic of this.#topics) settings.topics?.unsubscribe(this, topic);
       this.#topics = null;

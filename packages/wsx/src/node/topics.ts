@@ -6,9 +6,69 @@
  */
 
 import { PreparedMessage, prepareMessage } from '../core/frame-writer.js';
+import type { Deflater } from './deflate.js';
 import { alloc } from './runtime.js';
 import { type SendData, toPayload } from './send-data.js';
 import { SendStatus } from './types.js';
+
+/**
+ * One published message, framed lazily once per form: plain, and compressed once per shared
+ * compressor setting (RFC 7692 with no context takeover gives the same bytes to everyone).
+ */
+export class Publication {
+  readonly binary: boolean;
+  readonly #payload: string | Uint8Array | null;
+  #bytes: Uint8Array | null = null;
+  #plain: PreparedMessage | null;
+  #compressed: Map<string, PreparedMessage> | null = null;
+
+  constructor(data: SendData | PreparedMessage, binary: boolean | undefined) {
+    if (data instanceof PreparedMessage) {
+      this.binary = data.binary;
+      this.#payload = null;
+      this.#plain = data;
+      return;
+    }
+    const payload = toPayload(data);
+    this.binary = binary ?? typeof payload !== 'string';
+    this.#payload = payload;
+    this.#plain = null;
+  }
+
+  /** Whether this message is worth compressing (a prepared frame is sent as it is). */
+  compressible(threshold: number): boolean {
+    const payload = this.#payload;
+    if (payload === null) return false;
+    // A string shorter than threshold / 3 code units cannot reach it in UTF-8: skip encoding it.
+    if (typeof payload === 'string' && payload.length * 3 < threshold) return false;
+    return this.bytes().length >= threshold;
+  }
+
+  /** The payload as bytes. */
+  bytes(): Uint8Array {
+    if (this.#bytes === null) {
+      const payload = this.#payload!;
+      this.#bytes = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+    }
+    return this.#bytes;
+  }
+
+  plain(): PreparedMessage {
+    this.#plain ??= prepareMessage(this.#payload!, this.binary, alloc);
+    return this.#plain;
+  }
+
+  /** Compressed by a shared (context-free) compressor, once per setting. */
+  compressedWith(deflater: Deflater): PreparedMessage {
+    this.#compressed ??= new Map();
+    let message = this.#compressed.get(deflater.key);
+    if (message === undefined) {
+      message = prepareMessage(deflater.compress(this.bytes()), this.binary, alloc, true);
+      this.#compressed.set(deflater.key, message);
+    }
+    return message;
+  }
+}
 
 /** Options of `publish()`. */
 export interface PublishOptions<Peer> {
@@ -19,7 +79,7 @@ export interface PublishOptions<Peer> {
 }
 
 /** What the registry needs from a connection. */
-export type Deliver<Peer> = (peer: Peer, message: PreparedMessage) => SendStatus;
+export type Deliver<Peer> = (peer: Peer, message: Publication) => SendStatus;
 
 export class TopicRegistry<Peer = unknown> {
   readonly #topics = new Map<string, Set<Peer>>();
@@ -71,7 +131,7 @@ export class TopicRegistry<Peer = unknown> {
   ): number {
     const subscribers = this.#topics.get(topic);
     if (subscribers === undefined) return 0;
-    const message = data instanceof PreparedMessage ? data : prepare(data, options.binary);
+    const message = new Publication(data, options.binary);
     let queued = 0;
     for (const peer of subscribers) {
       if (peer === options.except) continue;
@@ -79,9 +139,4 @@ export class TopicRegistry<Peer = unknown> {
     }
     return queued;
   }
-}
-
-function prepare(data: SendData, binary: boolean | undefined): PreparedMessage {
-  const payload = toPayload(data);
-  return prepareMessage(payload, binary ?? typeof payload !== 'string', alloc);
 }

@@ -15,6 +15,7 @@ import { InvalidStateError, UsageError } from '../core/errors.js';
 import { State } from '../core/state.js';
 import { type HandshakeResult, openHandshake } from './client-handshake.js';
 import { type ClientOptions, resolveClientOptions } from './client-options.js';
+import type { ClientCompression, ConnectionCompression } from './compression.js';
 import { type Callback, Driver, kDeliver, kSweep } from './driver.js';
 import { type Message, MessageQueue } from './message-queue.js';
 import { alloc, isUtf8, random } from './runtime.js';
@@ -45,6 +46,8 @@ export interface AcceptedConnection<Data> {
   readonly settings: ConnectionSettings<Data>;
   /** Bytes read past the request head: the first frames, if any. */
   readonly head: Buffer;
+  /** permessage-deflate codecs, when agreed. */
+  readonly compression: ConnectionCompression | null;
 }
 
 export class WebSocket<Data = unknown> extends Driver<Data> {
@@ -99,9 +102,9 @@ export class WebSocket<Data = unknown> extends Driver<Data> {
     return this.#protocol;
   }
 
-  /** The extensions in use (none in this version): ''. */
+  /** The extensions agreed, as in `Sec-WebSocket-Extensions` (e.g. permessage-deflate), or ''. */
   get extensions(): string {
-    return '';
+    return this.compression?.extensions ?? '';
   }
 
   /** The URL this client connected to ('' on the server side). */
@@ -156,12 +159,16 @@ export class WebSocket<Data = unknown> extends Driver<Data> {
       if (cb !== undefined) process.nextTick(cb, this.notOpen('send'));
       return SendStatus.DROPPED;
     }
-    if (opts?.compress) throw new UsageError('compression is not supported by this version of wsx');
     const payload = toPayload(data);
     const fin = opts?.fin ?? true;
     const binary = opts?.binary ?? typeof payload !== 'string';
+    const compression =
+      opts?.compress === false || !fin || this.#fragmenting ? null : this.compression;
     if (this.#fragmenting) conn.sendContinuation(binary ? bytesOf(payload) : payload, fin);
-    else if (binary) conn.sendBinary(bytesOf(payload), fin);
+    else if (compression !== null && worthCompressing(payload, compression.threshold)) {
+      // Fragmented messages go uncompressed: each message decides (RFC 7692 §6).
+      conn.sendCompressed(binary, compression.deflater.compress(bytesOf(payload)));
+    } else if (binary) conn.sendBinary(bytesOf(payload), fin);
     else conn.sendText(payload, fin);
     this.#fragmenting = !fin;
     if (cb !== undefined) this.addSendCallback(cb);
@@ -287,7 +294,7 @@ export class WebSocket<Data = unknown> extends Driver<Data> {
     this.data = accepted.data;
     this.settings = accepted.settings;
     this.#protocol = accepted.protocol;
-    this.bindSocket(accepted.socket, accepted.connection, accepted.head);
+    this.bindSocket(accepted.socket, accepted.connection, accepted.head, accepted.compression);
   }
 
   /** Internal: starts reading, once the server has emitted `connection`. */
@@ -321,7 +328,7 @@ export class WebSocket<Data = unknown> extends Driver<Data> {
       this.#abortHandshake = null;
       // Always after the caller's turn: close() during CONNECTING must not emit synchronously.
       if (error !== null) process.nextTick(WebSocket.#failHandshake, this, error);
-      else this.#handshakeDone(result!, resolved.connection);
+      else this.#handshakeDone(result!, resolved.connection, resolved.compression);
     });
   }
 
@@ -333,18 +340,27 @@ export class WebSocket<Data = unknown> extends Driver<Data> {
     ws.handshakeFailed(error);
   }
 
-  #handshakeDone(result: HandshakeResult, limits: WebSocketOptions): void {
+  #handshakeDone(
+    result: HandshakeResult,
+    limits: WebSocketOptions,
+    compression: ClientCompression | null,
+  ): void {
+    const codecs =
+      result.deflate === null || compression === null
+        ? null
+        : compression.connection(result.deflate, result.extensions);
     const connection = new Connection({
       role: 'client',
       random,
       isUtf8,
       alloc,
+      compression: codecs !== null,
       ...(limits.maxMessageSize === undefined ? {} : { maxMessageSize: limits.maxMessageSize }),
       ...(limits.maxFrameSize === undefined ? {} : { maxFrameSize: limits.maxFrameSize }),
     });
     this.#protocol = result.protocol;
     this.#url = result.url.href;
-    this.bindSocket(result.socket, connection, result.head);
+    this.bindSocket(result.socket, connection, result.head, codecs);
     // Frames that came with the 101 are read on the next turn, after `await connect()` resumes
     // (or earlier, if the socket ends first).
     setImmediate(WebSocket.#beginReading, this);
@@ -360,6 +376,12 @@ export class WebSocket<Data = unknown> extends Driver<Data> {
 const EMPTY = new Uint8Array(0);
 
 type Listener = Parameters<EventEmitter['on']>[1];
+
+/** Below the threshold, compressing costs a zlib call for a few bytes saved. */
+function worthCompressing(payload: string | Uint8Array, threshold: number): boolean {
+  if (typeof payload !== 'string') return payload.length >= threshold;
+  return payload.length * 3 >= threshold && Buffer.byteLength(payload) >= threshold;
+}
 
 function bytesOf(payload: string | Uint8Array): Uint8Array {
   return typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;

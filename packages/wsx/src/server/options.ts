@@ -3,6 +3,7 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { UsageError } from '../core/errors.js';
+import type { ServerCompressionOptions } from '../node/compression.js';
 import type { TlsServerOptions } from '../node/http-server.js';
 import { CONNECTION_OPTIONS, checkConnectionOptions } from '../node/settings.js';
 import type { ConnectionHandlers, WebSocketOptions } from '../node/types.js';
@@ -61,8 +62,12 @@ export interface ServerOptions<Data = unknown> extends ServerHandlers<Data>, Web
    * off (503 for a hook). Default 10 s.
    */
   handshakeTimeout?: number;
-  /** Compression is not negotiated by this version; only `false` is accepted. */
-  perMessageDeflate?: false;
+  /**
+   * permessage-deflate (RFC 7692): off by default (compression costs CPU and, with context
+   * takeover, memory per connection); `true` for shared compressors, or options
+   * (docs/compression.md).
+   */
+  perMessageDeflate?: boolean | ServerCompressionOptions;
 }
 
 const KNOWN = new Set([
@@ -116,9 +121,6 @@ export function validateServerOptions(options: ServerOptions<unknown>): void {
   }
   if (options.tls !== undefined && options.port === undefined) {
     throw new UsageError("'tls' goes with 'port'; with 'server', pass an https.Server");
-  }
-  if (options.perMessageDeflate) {
-    throw new UsageError('perMessageDeflate is not supported by this version of wsx');
   }
   if (options.protocols !== undefined && options.handleProtocols !== undefined) {
     throw new UsageError("give 'protocols' or 'handleProtocols', not both");

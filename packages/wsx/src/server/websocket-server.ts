@@ -14,6 +14,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { Connection } from '../core/connection.js';
 import { CloseCode } from '../core/constants.js';
 import { ErrorCode, HandshakeError } from '../core/errors.js';
+import { formatExtensionHeader } from '../core/extension-header.js';
 import type { PreparedMessage } from '../core/frame-writer.js';
 import { HttpHeaders } from '../core/http-head.js';
 import {
@@ -24,12 +25,14 @@ import {
   selectSubprotocol,
   validateRequest,
 } from '../core/server-handshake.js';
+import { negotiateDeflate } from '../extensions/permessage-deflate.js';
 import type { Clock } from '../node/clock.js';
+import { type ConnectionCompression, ServerCompression } from '../node/compression.js';
 import { createStandaloneServer } from '../node/http-server.js';
 import { alloc, isUtf8 } from '../node/runtime.js';
 import type { SendData } from '../node/send-data.js';
 import { type ConnectionSettings, resolveSettings } from '../node/settings.js';
-import { type PublishOptions, TopicRegistry } from '../node/topics.js';
+import { type Publication, type PublishOptions, TopicRegistry } from '../node/topics.js';
 import { kAttach, kDeliver, kStart, kSweep, WebSocket } from '../node/websocket.js';
 import { attachToServer, detachFromServer } from './dispatcher.js';
 import { type ServerHandlers, type ServerOptions, validateServerOptions } from './options.js';
@@ -51,6 +54,8 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
   readonly #httpServer: HttpServer | null;
   readonly #ownsServer: boolean;
   readonly #handshakeTimeout: number;
+  /** permessage-deflate, when enabled (off by default on a server). */
+  readonly #compression: ServerCompression | null;
   /** Every open connection (`clients` is this set unless `clientTracking` is false). */
   readonly #connections = new Set<WebSocket<Data>>();
   #closing = false;
@@ -63,6 +68,8 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
     this.clients = options.clientTracking === false ? new Set() : this.#connections;
     this.#handlers = options;
     this.#handshakeTimeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
+    const deflate = options.perMessageDeflate ?? false;
+    this.#compression = deflate === false ? null : new ServerCompression(deflate);
     this.#topics = new TopicRegistry<WebSocket<Data>>(deliver);
     this.#settings = resolveSettings<Data>(options, {
       handlers: hasConnectionHandlers(options) ? options : null,
@@ -280,7 +287,8 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
       answer(socket, buildRejectResponse(500));
       return null;
     }
-    socket.write(this.#response(handshake.key, protocol, req));
+    const compression = this.#negotiateCompression(handshake);
+    socket.write(this.#response(handshake.key, protocol, compression?.extensions ?? null, req));
     const ws = new WebSocket<Data>(null);
     ws[kAttach]({
       socket,
@@ -288,12 +296,14 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
         role: 'server',
         isUtf8,
         alloc,
+        compression: compression !== null,
         ...limits(this.options),
       }),
       protocol,
       data,
       settings: this.#settings,
       head,
+      compression,
     });
     socket.off('error', destroySocket);
     this.#connections.add(ws);
@@ -302,8 +312,26 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
     return ws;
   }
 
-  #response(key: string, protocol: string, req: IncomingMessage): Uint8Array {
-    const bytes = buildAcceptResponse({ key, protocol: protocol === '' ? null : protocol });
+  /** RFC 7692: accepts the first acceptable permessage-deflate offer, when compression is on. */
+  #negotiateCompression(handshake: ClientHandshake): ConnectionCompression | null {
+    const compression = this.#compression;
+    if (compression === null || handshake.extensions.length === 0) return null;
+    const agreed = negotiateDeflate(handshake.extensions, compression.policy);
+    if (agreed === null) return null;
+    return compression.connection(agreed.params, formatExtensionHeader([agreed.response]));
+  }
+
+  #response(
+    key: string,
+    protocol: string,
+    extensions: string | null,
+    req: IncomingMessage,
+  ): Uint8Array {
+    const bytes = buildAcceptResponse({
+      key,
+      protocol: protocol === '' ? null : protocol,
+      extensions,
+    });
     if (this.listenerCount('headers') === 0) return bytes;
     // `ws`'s 'headers' event: listeners may append header lines to the response.
     const lines = Buffer.from(bytes)
@@ -352,7 +380,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
   };
 }
 
-function deliver<Data>(ws: WebSocket<Data>, message: PreparedMessage) {
+function deliver<Data>(ws: WebSocket<Data>, message: Publication) {
   return ws[kDeliver](message);
 }
 

@@ -330,8 +330,8 @@ describe('options', () => {
     assert.throws(() => new WebSocketServer({}), /exactly one of 'port', 'server' or 'noServer/);
     assert.throws(() => new WebSocketServer({ port: 0, noServer: true }), /exactly one/);
     assert.throws(
-      () => new WebSocketServer({ noServer: true, perMessageDeflate: true as never }),
-      /perMessageDeflate/,
+      () => new WebSocketServer({ noServer: true, perMessageDeflate: { memLevel: 0 } }),
+      /perMessageDeflate memLevel/,
     );
     assert.throws(
       () => new WebSocketServer({ noServer: true, path: 'chat' }),

@@ -1,0 +1,132 @@
+/**
+ * The permessage-deflate codec (RFC 7692 §7.2) over Node's zlib, synchronous.
+ *
+ * zlib runs synchronously on the event loop, on long-lived streams (see sync-zlib.ts): no
+ * thread-pool hop per message, no per-message zlib setup, no unbounded concurrency (one message
+ * is inflated at a time, so zlib memory cannot pile up the way concurrent asynchronous inflation
+ * does). Output is bounded while
+ * inflating: a message that inflates past the limit stops at the limit (zip bombs end with 1009,
+ * not with memory exhaustion).
+ *
+ * Memory is the operator's choice, as in uWebSockets:
+ * - a **shared** compressor (no context takeover: `server_no_context_takeover`) is one zlib stream
+ *   per parameter set for the whole process, reset after each message; a shared decompressor
+ *   (`client_no_context_takeover`) likewise;
+ * - a **dedicated** one keeps the LZ77 window between messages (better ratio on similar messages)
+ *   and costs zlib state per connection: inflate about 7 KiB plus 2^windowBits, deflate about
+ *   2^(windowBits+2) + 2^(memLevel+9) bytes (300 KiB at the defaults 15/8).
+ */
+
+import { SyncZlib } from './sync-zlib.js';
+
+const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+
+export interface DeflateSettings {
+  /** LZ77 window of our compressor (9-15). */
+  readonly windowBits: number;
+  /** zlib compression level (0-9). */
+  readonly level: number;
+  /** zlib memLevel (1-9): memory for the compressor's hash tables. */
+  readonly memLevel: number;
+  /** Keep the window between messages (dedicated) or reset after each (shareable). */
+  readonly contextTakeover: boolean;
+}
+
+/** Compresses messages: RFC 7692 §7.2.1. */
+export class Deflater {
+  readonly settings: DeflateSettings;
+  /** A key for shared compressors: same key, same bytes for the same message. */
+  readonly key: string;
+  #engine: SyncZlib | null = null;
+
+  constructor(settings: DeflateSettings) {
+    this.settings = settings;
+    this.key = `${settings.windowBits}/${settings.level}/${settings.memLevel}`;
+  }
+
+  /** DEFLATE with a sync flush, the trailing `00 00 ff ff` removed. */
+  compress(payload: Uint8Array): Uint8Array {
+    this.#engine ??= SyncZlib.create({
+      mode: 'deflate',
+      ...this.settings,
+      // A dedicated compressor lives as long as its connection: keep its output buffer small.
+      chunkSize: this.settings.contextTakeover ? 4096 : 64 * 1024,
+    });
+    const out = this.#engine.process(payload, Number.POSITIVE_INFINITY);
+    if (typeof out === 'string') {
+      this.#engine = null;
+      throw new Error(`zlib could not compress the message (${out})`);
+    }
+    // "Remove 4 octets (that are 0x00 0x00 0xff 0xff) from the tail end."
+    return out.subarray(0, out.length - 4);
+  }
+
+  close(): void {
+    this.#engine?.close();
+    this.#engine = null;
+  }
+}
+
+/** Why inflating failed. */
+export type InflateFailure = 'too-big' | 'invalid';
+
+/** Decompresses messages: RFC 7692 §7.2.2. */
+export class Inflater {
+  readonly windowBits: number;
+  readonly contextTakeover: boolean;
+  #engine: SyncZlib | null = null;
+
+  constructor(windowBits: number, contextTakeover: boolean) {
+    this.windowBits = windowBits;
+    this.contextTakeover = contextTakeover;
+  }
+
+  /**
+   * "Append 4 octets of 0x00 0x00 0xff 0xff to the tail end of the payload of the message.
+   * Decompress the resulting data using DEFLATE." Stops as soon as the output passes `limit`.
+   */
+  inflate(data: Uint8Array, limit: number): Buffer | InflateFailure {
+    this.#engine ??= SyncZlib.create({
+      mode: 'inflate',
+      windowBits: this.windowBits,
+      contextTakeover: this.contextTakeover,
+      chunkSize: this.contextTakeover ? 4096 : 64 * 1024,
+    });
+    const input = Buffer.allocUnsafe(data.length + 4);
+    input.set(data, 0);
+    TAIL.copy(input, data.length);
+    const out = this.#engine.process(input, limit);
+    // A failed engine closed itself: the next message (another connection's) gets a new one.
+    if (typeof out === 'string') this.#engine = null;
+    return out;
+  }
+
+  close(): void {
+    this.#engine?.close();
+    this.#engine = null;
+  }
+}
+
+const sharedDeflaters = new Map<string, Deflater>();
+const sharedInflaters = new Map<number, Inflater>();
+
+/** The process-wide compressor without context takeover for these settings. */
+export function sharedDeflater(windowBits: number, level: number, memLevel: number): Deflater {
+  const key = `${windowBits}/${level}/${memLevel}`;
+  let deflater = sharedDeflaters.get(key);
+  if (deflater === undefined) {
+    deflater = new Deflater({ windowBits, level, memLevel, contextTakeover: false });
+    sharedDeflaters.set(key, deflater);
+  }
+  return deflater;
+}
+
+/** The process-wide decompressor without context takeover for this window. */
+export function sharedInflater(windowBits: number): Inflater {
+  let inflater = sharedInflaters.get(windowBits);
+  if (inflater === undefined) {
+    inflater = new Inflater(windowBits, false);
+    sharedInflaters.set(windowBits, inflater);
+  }
+  return inflater;
+}
