@@ -7,6 +7,8 @@ import { WebSocketServer } from 'wsx';
 const server = new WebSocketServer({
   port: Number(process.env.PORT ?? 9001),
   maxMessageSize: 16 * 1024 * 1024,
+  // permessage-deflate (RFC 7692), shared compressor and decompressor: no zlib state per client.
+  perMessageDeflate: true,
   // `data` is a Buffer either way; `binary: isBinary` sends text back as a text frame.
   message(ws, data, isBinary) {
     ws.send(data, { binary: isBinary });
