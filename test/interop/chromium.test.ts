@@ -2,7 +2,10 @@
  * wsx against a real browser: Debian's Chromium, driven by playwright-core (one browser for the
  * file, one page per test). A Node http(s) server on 127.0.0.1 serves `chromium/index.html` and
  * carries the wsx server (attached with `{ server }`); the page's own `new WebSocket()` talks to
- * it. Chromium offers permessage-deflate, which wsx declines: everything must work uncompressed.
+ * it. Chromium offers permessage-deflate (`client_max_window_bits`), which the wsx server declines
+ * by default (compression is off unless `perMessageDeflate` is set): everything must work
+ * uncompressed. The last section turns compression on and watches the wire through a
+ * {@link WireTap} between the page and the server.
  *
  * `wss://`: Chromium trusts the test certificate through
  * `--ignore-certificate-errors-spki-list=<base64 SHA-256 of server.crt's SubjectPublicKeyInfo>`,
@@ -17,7 +20,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { after, before, type TestContext, test } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { WebSocketServer } from 'wsx';
+import { type ServerOptions, WebSocketServer } from 'wsx';
 import {
   assertMessage,
   assertReport,
@@ -34,6 +37,7 @@ import {
   tls,
   within,
 } from './helpers.js';
+import { checkRun, checkUncompressed, RUN, type Takeover, WireTap } from './wire.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
@@ -103,7 +107,14 @@ async function servePage(secure: boolean) {
  * and a new browser page showing the page. Cleanup closes the page, then the wsx server, then
  * the http server.
  */
-async function pageWithServer(t: TestContext, options: { secure?: boolean; protocols?: string[] }) {
+async function pageWithServer(
+  t: TestContext,
+  options: {
+    secure?: boolean;
+    protocols?: string[];
+    perMessageDeflate?: ServerOptions['perMessageDeflate'];
+  },
+) {
   const secure = options.secure ?? false;
   const { http, port, origin, close } = await servePage(secure);
   const server = new WebSocketServer({
@@ -112,6 +123,9 @@ async function pageWithServer(t: TestContext, options: { secure?: boolean; proto
     maxMessageSize: MAX_MESSAGE_SIZE,
     allowedOrigins: [origin],
     ...(options.protocols === undefined ? {} : { protocols: options.protocols }),
+    ...(options.perMessageDeflate === undefined
+      ? {}
+      : { perMessageDeflate: options.perMessageDeflate }),
   });
   let page: Page | null = null;
   t.after(async () => {
@@ -272,4 +286,101 @@ test('Chromium -> wsx server: a page from another origin is refused with 403', a
   assert.equal((req.headers as { origin?: string }).origin, other.origin);
   const closed = await inPage(page.evaluate(() => harness.closed()));
   assert.deepEqual(closed, { code: 1006, reason: '', wasClean: false });
+});
+
+// ---- permessage-deflate ------------------------------------------------------------------------
+//
+// The page connects through a WireTap (wire.ts) in front of the server: the page's origin is
+// unchanged, only the TCP path differs. The tap reads every frame header, so it shows for each
+// message whether RSV1 (compressed) was set and how many bytes really crossed the wire, in both
+// directions, whatever Chromium or wsx report. (Chromium's DevTools frame events were considered:
+// they carry the inflated payload, not the wire size, so they cannot show compression.)
+//
+// Each test sends RUN (wire.ts: 200 KiB JSON text with Chinese and emoji, 100 KiB of random
+// bytes, a 3 KiB probe twice, another 200 KiB JSON) page -> server then server -> page, message
+// by message, each checked exactly where it arrived; then the wire: every text message
+// compressed to well under half its size, and the repeated probe showing the context takeover
+// agreed (a few bytes when the window is kept, full size when it is reset or too small).
+
+/** A page connected through a wire tap to a wsx server with `perMessageDeflate`. */
+async function tappedSocket(
+  t: TestContext,
+  perMessageDeflate?: ServerOptions['perMessageDeflate'],
+) {
+  const { server, page, wsUrl } = await pageWithServer(
+    t,
+    perMessageDeflate === undefined ? {} : { perMessageDeflate },
+  );
+  const target = new URL(wsUrl);
+  const tap = await WireTap.start(t, Number(target.port));
+  target.port = String(tap.port);
+  const { opened, ws, req, inbox } = await openSocket(page, server, target.href);
+  // What Chromium offers: permessage-deflate, leaving the server to choose its window.
+  assert.equal(
+    req.headers['sec-websocket-extensions'],
+    'permessage-deflate; client_max_window_bits',
+  );
+  return { page, opened, ws, inbox, tap };
+}
+
+/** RUN both ways; the header on the wire and on both sides; RUN as it crossed the wire. */
+async function compressedRun(
+  t: TestContext,
+  perMessageDeflate: ServerOptions['perMessageDeflate'],
+  expected: { header: string; toServer: Takeover; toClient: Takeover },
+): Promise<void> {
+  const { page, opened, ws, inbox, tap } = await tappedSocket(t, perMessageDeflate);
+  assert.equal(opened.extensions, expected.header, "the page's ws.extensions");
+  assert.equal(ws.extensions, expected.header, "the server's ws.extensions");
+  for (const payload of RUN) await bothWays(page, ws, inbox, payload);
+  const wire = tap.only();
+  assert.equal(wire.toClient.header('sec-websocket-extensions'), expected.header, 'the 101');
+  checkRun(wire.toServer, expected.toServer, 'Chromium -> wsx server');
+  checkRun(wire.toClient, expected.toClient, 'wsx server -> Chromium');
+  await closeNormally(page, ws);
+}
+
+test('Chromium -> wsx server, compression off (the default): declined, nothing compressed on the wire', async (t) => {
+  if (!requireSystemPackage(t, available, 'chromium')) return;
+  const { page, opened, ws, inbox, tap } = await tappedSocket(t);
+  assert.equal(opened.extensions, '');
+  assert.equal(ws.extensions, '');
+  await bothWays(page, ws, inbox, RUN[0]!);
+  const wire = tap.only();
+  assert.equal(wire.toClient.header('sec-websocket-extensions'), null);
+  checkUncompressed(wire.toServer, 'Chromium -> wsx server');
+  checkUncompressed(wire.toClient, 'wsx server -> Chromium');
+  await closeNormally(page, ws);
+});
+
+test('Chromium -> wsx server perMessageDeflate: true (shared): no context takeover either way', async (t) => {
+  if (!requireSystemPackage(t, available, 'chromium')) return;
+  await compressedRun(t, true, {
+    header: 'permessage-deflate; server_no_context_takeover; client_no_context_takeover',
+    toServer: 'reset',
+    toClient: 'reset',
+  });
+});
+
+test('Chromium -> wsx server, dedicated compressor and decompressor: context takeover both ways', async (t) => {
+  if (!requireSystemPackage(t, available, 'chromium')) return;
+  await compressedRun(
+    t,
+    { compressor: 'dedicated', decompressor: 'dedicated' },
+    { header: 'permessage-deflate', toServer: 'kept', toClient: 'kept' },
+  );
+});
+
+test('Chromium -> wsx server, dedicated with clientMaxWindowBits: 10: Chromium compresses with a 1 KiB window', async (t) => {
+  if (!requireSystemPackage(t, available, 'chromium')) return;
+  // The server inflates with a 10-bit window: a longer reach back from Chromium would fail (1007).
+  await compressedRun(
+    t,
+    { compressor: 'dedicated', decompressor: 'dedicated', clientMaxWindowBits: 10 },
+    {
+      header: 'permessage-deflate; client_max_window_bits=10',
+      toServer: 'small',
+      toClient: 'kept',
+    },
+  );
 });

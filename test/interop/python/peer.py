@@ -37,6 +37,19 @@ def describe(message):
     return fields
 
 
+def deflate_params(ws):
+    """What the permessage-deflate extension in force does, from this side's point of view."""
+    for extension in ws.extensions:
+        if extension.name == "permessage-deflate":
+            return {
+                "local_no_context_takeover": extension.local_no_context_takeover,
+                "remote_no_context_takeover": extension.remote_no_context_takeover,
+                "local_max_window_bits": extension.local_max_window_bits,
+                "remote_max_window_bits": extension.remote_max_window_bits,
+            }
+    return None
+
+
 def close_frame(close):
     return None if close is None else {"code": close.code, "reason": close.reason}
 
@@ -47,6 +60,10 @@ async def converse(ws):
         "open",
         subprotocol=ws.subprotocol,
         extensions=[extension.name for extension in ws.extensions],
+        # The agreed header as this side saw it (a client reads it, a server wrote it), and
+        # the permessage-deflate parameters websockets put in force from it.
+        extensions_header=ws.response_headers.get("Sec-WebSocket-Extensions"),
+        deflate=deflate_params(ws),
     )
     try:
         async for message in ws:

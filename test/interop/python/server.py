@@ -1,6 +1,6 @@
 """Python websockets server for a wsx client: serves one connection on 127.0.0.1, then exits.
 
-usage: server.py [--protocols b] [--cert FILE --key FILE]
+usage: server.py [--protocols b] [--cert FILE --key FILE] [--compression deflate|none]
 Reports {"event": "listening", "port": N} first.
 """
 
@@ -38,7 +38,9 @@ async def main(args):
         "127.0.0.1",
         0,
         subprotocols=args.protocols.split(",") if args.protocols else None,
-        compression=None,
+        # "deflate": websockets' defaults (context takeover both ways, 15-bit windows unless the
+        # client asks for less).
+        compression=None if args.compression == "none" else "deflate",
         ssl=context,
         max_size=MAX_SIZE,
         close_timeout=5,
@@ -52,6 +54,7 @@ if __name__ == "__main__":
     parser.add_argument("--protocols", default="")
     parser.add_argument("--cert")
     parser.add_argument("--key")
+    parser.add_argument("--compression", choices=["deflate", "none"], default="none")
     try:
         asyncio.run(asyncio.wait_for(main(parser.parse_args()), DEADLINE))
     except Exception as error:
