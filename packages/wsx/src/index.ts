@@ -17,9 +17,9 @@ export { PreparedMessage, prepareMessage } from './core/frame-writer.js';
 export * from './core/index.js';
 export type { ClientOptions } from './node/client-options.js';
 export type { Clock, TimerHandle } from './node/clock.js';
-export type { TlsServerOptions } from './node/http-server.js';
 export type { Message } from './node/message-queue.js';
 export type { SendData } from './node/send-data.js';
+export { type TlsServerOptions, UpgradeHttpRequest } from './node/standalone-server.js';
 export type { PublishOptions } from './node/topics.js';
 export {
   type BinaryType,
@@ -32,5 +32,5 @@ export {
 export { WebSocket } from './node/websocket.js';
 export type { ServerHandlers, ServerOptions, UpgradeResult } from './server/options.js';
 export { Rejection, reject } from './server/rejection.js';
-export { UpgradeRequest } from './server/upgrade-request.js';
+export { UpgradeRequest, type UpgradeSource } from './server/upgrade-request.js';
 export { WebSocketServer } from './server/websocket-server.js';

@@ -12,52 +12,19 @@
  */
 
 import { type CloseFrame, encodeClosePayload, parseClosePayload } from './close.js';
+import { ConnectionConfig, type ConnectionOptions } from './connection-config.js';
 import { CloseCode, MAX_CONTROL_PAYLOAD, Opcode } from './constants.js';
 import { ErrorCode as E, type ErrorCode, InvalidStateError, ProtocolError } from './errors.js';
 import type { ConnectionEvent } from './events.js';
 import { FrameParser } from './frame-parser.js';
 import { checkFrameHeader, type Role } from './frame-rules.js';
-import {
-  type Allocator,
-  firstByte,
-  type MaskSource,
-  maskSourceFor,
-  type PreparedMessage,
-  type RandomFill,
-  type Slab,
-  slabFor,
-  writeFrame,
-  writeTextFrame,
-} from './frame-writer.js';
+import { firstByte, type PreparedMessage, writeFrame, writeTextFrame } from './frame-writer.js';
+import { MessageBuffer } from './message-buffer.js';
 import { nextState, State, serverShouldSendEof, Transition } from './state.js';
-import { isValidUtf8, UTF8_ACCEPT, UTF8_REJECT, type Utf8Check, utf8ValidateWith } from './utf8.js';
+import { UTF8_ACCEPT, UTF8_REJECT, utf8ValidateWith } from './utf8.js';
 
+export { ConnectionConfig, type ConnectionOptions } from './connection-config.js';
 export type { Role } from './frame-rules.js';
-
-/** Options of a {@link Connection}. */
-export interface ConnectionOptions {
-  /** Which end of the connection this is. Decides masking and who closes TCP first. */
-  readonly role: Role;
-  /**
-   * Largest message accepted, in bytes, after reassembly of its fragments. Larger ones fail the
-   * connection with 1009. Default 1 MiB: generous for chat-sized traffic, small enough that a
-   * thousand connections cannot be made to hold a gigabyte.
-   */
-  readonly maxMessageSize?: number;
-  /** Largest single frame accepted, in bytes. Default: `maxMessageSize`. */
-  readonly maxFrameSize?: number;
-  /** Random source for client masking keys. Required for clients (RFC 6455 §10.3). */
-  readonly random?: RandomFill;
-  /** A fast whole-buffer UTF-8 check, such as `buffer.isUtf8`. Default: the built-in validator. */
-  readonly isUtf8?: Utf8Check;
-  /** Allocates buffers for reassembled messages and outgoing frames. */
-  readonly alloc?: Allocator;
-  /**
-   * permessage-deflate was negotiated (RFC 7692): RSV1 marks a compressed message. Compressed
-   * messages come out as {@link InflateWork} for the I/O layer, which owns the codec.
-   */
-  readonly compression?: boolean;
-}
 
 /**
  * A compressed message to inflate (RFC 7692 §7.2.2). Until {@link Connection.completeWork} or
@@ -72,12 +39,11 @@ export interface InflateWork {
   readonly limit: number;
 }
 
-const DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024;
-
 /** RSV1, the "Per-Message Compressed" bit (RFC 7692 §6), as the 3-bit RSV field. */
 const RSV1 = 0b100;
 
-const allocUint8Array: Allocator = (size) => new Uint8Array(size);
+/** Marks `#messageOpcode` of a compressed message (RSV1 on its first frame). */
+const COMPRESSED = 0x10;
 
 /** The end-of-stream marker in {@link Connection.dataToSend}: "half-close TCP now". */
 export const SEND_EOF: Uint8Array = new Uint8Array(0);
@@ -86,80 +52,79 @@ const NO_EVENTS: readonly ConnectionEvent[] = Object.freeze([]);
 const NO_DATA: readonly Uint8Array[] = Object.freeze([]);
 const EMPTY = new Uint8Array(0);
 
-/** Bytes set aside for a message that arrives in pieces, before growing by doubling. */
-const MIN_MESSAGE_BUFFER = 4096;
+/** Input held while a compressed message is being inflated. */
+interface Paused {
+  work: InflateWork;
+  taken: boolean;
+  pending: Uint8Array[];
+  /** End of stream that arrived meanwhile. */
+  eof: boolean;
+}
 
+/** The closing handshake, once it has begun. */
+interface Closing {
+  sent: CloseFrame | null;
+  received: CloseFrame | null;
+  receivedThenSent: boolean;
+  failure: ProtocolError | null;
+  eofSent: boolean;
+}
+
+/** A fragmented message being sent, and what waits for its end. */
+interface Sending {
+  readonly opcode: number;
+  deferred: PreparedMessage[] | null;
+}
+
+/**
+ * One WebSocket connection. Rarely used state (a message spread over reads, a fragmented send,
+ * the closing handshake, a compressed message being inflated) lives in objects allocated when it
+ * begins, so an idle connection is a few fields and a pointer to its shared config.
+ */
 export class Connection extends FrameParser {
-  readonly role: Role;
-  readonly maxMessageSize: number;
-  readonly maxFrameSize: number;
-  /** Whether permessage-deflate is in use: RSV1 is then allowed on a message's first frame. */
-  readonly compression: boolean;
-  readonly #isUtf8: Utf8Check;
-  readonly #alloc: Allocator;
-  readonly #slab: Slab;
-  readonly #masks: MaskSource | null;
-
+  readonly #config: ConnectionConfig;
   #state: State = State.OPEN;
-  #events: ConnectionEvent[] = [];
-  #out: Uint8Array[] = [];
+  #events: ConnectionEvent[] | null = null;
+  #out: Uint8Array[] | null = null;
   /** Bytes in `#out`. */
   #outBytes = 0;
-  /** Input that arrived while parsing was paused. Null while parsing runs. */
-  #pending: Uint8Array[] | null = null;
   /** Set once input must be ignored: the peer's close arrived, or the connection failed. */
   #discarding = false;
-
   // The frame being received.
   #frameOpcode = 0;
   #frameFin = false;
   #frameReceived = 0;
-
-  // The data message being received: opcode 0 when none is in progress.
+  /** Opcode of the data message being received (| COMPRESSED), 0 when none. */
   #messageOpcode = 0;
-  #message: Uint8Array | null = null;
-  #messageLength = 0;
-  #utf8 = UTF8_ACCEPT;
-  /** Whether the message being received is compressed (RSV1 on its first frame). */
-  #compressed = false;
-  /** A compressed message handed to the I/O layer; parsing waits for the answer. */
-  #work: InflateWork | null = null;
-  #workTaken = false;
-  /** End of stream that arrived while a message was being inflated. */
-  #eofWaiting = false;
+  /** The message being reassembled, when it spans frames or reads. */
+  #message: MessageBuffer | null = null;
+  /** A control frame whose payload arrives in several reads. */
+  #control: MessageBuffer | null = null;
+  #paused: Paused | null = null;
+  #sending: Sending | null = null;
+  #closing: Closing | null = null;
 
-  // A control frame whose payload arrives in several reads.
-  #control: Uint8Array | null = null;
-  #controlLength = 0;
-
-  /** Opcode of the fragmented message being sent, 0 when none. */
-  #sendingOpcode = 0;
-  /** Prepared messages that arrived while a fragmented message was being sent. */
-  #deferred: PreparedMessage[] | null = null;
-
-  #closeSent: CloseFrame | null = null;
-  #closeReceived: CloseFrame | null = null;
-  #closeReceivedThenSent = false;
-  #failure: ProtocolError | null = null;
-  #eofSent = false;
-
-  constructor(options: ConnectionOptions) {
+  /** `options`, or a config shared by many connections (see {@link ConnectionConfig}). */
+  constructor(options: ConnectionOptions | ConnectionConfig) {
     super();
-    this.role = options.role;
-    this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
-    this.maxFrameSize = options.maxFrameSize ?? this.maxMessageSize;
-    this.compression = options.compression ?? false;
-    this.#isUtf8 = options.isUtf8 ?? isValidUtf8;
-    this.#alloc = options.alloc ?? allocUint8Array;
-    this.#slab = slabFor(options.alloc);
-    if (this.role === 'client') {
-      if (options.random === undefined) {
-        throw new TypeError('a client connection needs a random source for masking keys');
-      }
-      this.#masks = maskSourceFor(options.random);
-    } else {
-      this.#masks = null;
-    }
+    this.#config = options instanceof ConnectionConfig ? options : new ConnectionConfig(options);
+  }
+
+  get role(): Role {
+    return this.#config.role;
+  }
+
+  get maxMessageSize(): number {
+    return this.#config.maxMessageSize;
+  }
+
+  get maxFrameSize(): number {
+    return this.#config.maxFrameSize;
+  }
+
+  /** Whether permessage-deflate is in use: RSV1 is then allowed on a message's first frame. */
+  get compression(): boolean {
+    return this.#config.compression;
   }
 
   /** OPEN, CLOSING or CLOSED; see `state.ts`. */
@@ -169,22 +134,22 @@ export class Connection extends FrameParser {
 
   /** The close frame we sent, if any. */
   get closeSent(): CloseFrame | null {
-    return this.#closeSent;
+    return this.#closing?.sent ?? null;
   }
 
   /** The close frame the peer sent, if any. */
   get closeReceived(): CloseFrame | null {
-    return this.#closeReceived;
+    return this.#closing?.received ?? null;
   }
 
   /** Whether the peer's close frame came first and ours answered it. */
   get closeReceivedThenSent(): boolean {
-    return this.#closeReceivedThenSent;
+    return this.#closing?.receivedThenSent ?? false;
   }
 
   /** Why the connection was failed, if it was. */
   get failure(): ProtocolError | null {
-    return this.#failure;
+    return this.#closing?.failure ?? null;
   }
 
   /**
@@ -192,12 +157,12 @@ export class Connection extends FrameParser {
    * close frame arrived (RFC 6455 §7.1.5, §7.4.1).
    */
   get closeCode(): number {
-    return this.#closeReceived?.code ?? CloseCode.ABNORMAL_CLOSURE;
+    return this.#closing?.received?.code ?? CloseCode.ABNORMAL_CLOSURE;
   }
 
   /** The peer's close reason, or '' (RFC 6455 §7.1.6). */
   get closeReason(): string {
-    return this.#closeReceived?.reason ?? '';
+    return this.#closing?.received?.reason ?? '';
   }
 
   /**
@@ -209,6 +174,17 @@ export class Connection extends FrameParser {
     return this.#state === State.CLOSING;
   }
 
+  #closingState(): Closing {
+    this.#closing ??= {
+      sent: null,
+      received: null,
+      receivedThenSent: false,
+      failure: null,
+      eofSent: false,
+    };
+    return this.#closing;
+  }
+
   // ---- Input ------------------------------------------------------------------------------
 
   /**
@@ -217,32 +193,31 @@ export class Connection extends FrameParser {
    */
   receiveData(data: Uint8Array): void {
     if (this.#discarding || this.#state === State.CLOSED || data.length === 0) return;
-    if (this.#pending !== null || this.#work !== null) {
-      if (this.#pending === null) this.#pending = [data];
-      else this.#pending.push(data);
+    if (this.#paused !== null) {
+      this.#paused.pending.push(data);
       return;
     }
     this.#parse(data);
   }
 
+  /** Parses `data`; what follows a message handed out for inflating waits in `#paused`. */
   #parse(data: Uint8Array): void {
     const stopped = this.parseFrames(data, 0);
-    if (stopped < data.length && !this.#discarding) {
-      if (this.#pending === null) this.#pending = [data.subarray(stopped)];
-      else this.#pending.unshift(data.subarray(stopped));
+    if (stopped < data.length && this.#paused !== null) {
+      this.#paused.pending.unshift(data.subarray(stopped));
     }
   }
 
   /** Parses input that waited while a message was inflated, until done or paused again. */
-  #resume(): void {
-    while (this.#pending !== null && this.#work === null && !this.#discarding) {
-      const next = this.#pending.shift();
-      if (this.#pending.length === 0) this.#pending = null;
-      if (next === undefined) break;
-      this.#parse(next);
+  #resume(paused: Paused): void {
+    while (paused.pending.length > 0 && this.#paused === null && !this.#discarding) {
+      this.#parse(paused.pending.shift()!);
     }
-    if (this.#eofWaiting && this.#work === null) {
-      this.#eofWaiting = false;
+    if (this.#paused !== null) {
+      // Paused again: what is left waits behind the new message.
+      this.#paused.pending.push(...paused.pending);
+      this.#paused.eof ||= paused.eof;
+    } else if (paused.eof) {
       this.receiveEof();
     }
   }
@@ -252,9 +227,10 @@ export class Connection extends FrameParser {
    * already taken). See {@link InflateWork}.
    */
   takeWork(): InflateWork | null {
-    if (this.#work === null || this.#workTaken) return null;
-    this.#workTaken = true;
-    return this.#work;
+    const paused = this.#paused;
+    if (paused === null || paused.taken) return null;
+    paused.taken = true;
+    return paused.work;
   }
 
   /**
@@ -262,10 +238,10 @@ export class Connection extends FrameParser {
    * RFC 6455 §8.1) and delivered, then parsing resumes with what arrived meanwhile.
    */
   completeWork(payload: Uint8Array): void {
-    const work = this.#work;
-    if (work === null || this.#discarding) return;
-    this.#work = null;
-    this.#workTaken = false;
+    const paused = this.#paused;
+    if (paused === null || this.#discarding) return;
+    this.#paused = null;
+    const work = paused.work;
     if (payload.length > this.maxMessageSize) {
       this.#protocolError(
         E.MESSAGE_TOO_BIG,
@@ -274,14 +250,12 @@ export class Connection extends FrameParser {
       );
       return;
     }
-    if (!work.binary && !this.#isUtf8(payload)) {
+    if (!work.binary && !this.#config.isUtf8(payload)) {
       this.#invalidUtf8();
       return;
     }
-    this.#events.push(
-      work.binary ? { type: 'binary', data: payload } : { type: 'text', data: payload },
-    );
-    this.#resume();
+    this.#emit(work.binary ? { type: 'binary', data: payload } : { type: 'text', data: payload });
+    this.#resume(paused);
   }
 
   /**
@@ -289,9 +263,8 @@ export class Connection extends FrameParser {
    * (1009), else the compressed data was invalid (1007).
    */
   failWork(tooBig: boolean, detail = ''): void {
-    if (this.#work === null || this.#discarding) return;
-    this.#work = null;
-    this.#workTaken = false;
+    if (this.#paused === null || this.#discarding) return;
+    this.#paused = null;
     if (tooBig) {
       this.#protocolError(
         E.MESSAGE_TOO_BIG,
@@ -315,13 +288,13 @@ export class Connection extends FrameParser {
    */
   receiveEof(): void {
     if (this.#state === State.CLOSED) return;
-    if (this.#work !== null && !this.#discarding) {
+    if (this.#paused !== null && !this.#discarding) {
       // Deliver the message being inflated (and what came before the end) first.
-      this.#eofWaiting = true;
+      this.#paused.eof = true;
       return;
     }
     this.#discarding = true;
-    this.#pending = null;
+    this.#paused = null;
     this.#state = nextState(this.#state, Transition.EOF_RECEIVED);
     this.#sendEof();
   }
@@ -334,9 +307,14 @@ export class Connection extends FrameParser {
   /** Events since the last call, in order. */
   eventsReceived(): readonly ConnectionEvent[] {
     const events = this.#events;
-    if (events.length === 0) return NO_EVENTS;
-    this.#events = [];
+    if (events === null) return NO_EVENTS;
+    this.#events = null;
     return events;
+  }
+
+  #emit(event: ConnectionEvent): void {
+    if (this.#events === null) this.#events = [event];
+    else this.#events.push(event);
   }
 
   // ---- Output -----------------------------------------------------------------------------
@@ -347,10 +325,15 @@ export class Connection extends FrameParser {
    */
   dataToSend(): readonly Uint8Array[] {
     const out = this.#out;
-    if (out.length === 0) return NO_DATA;
-    this.#out = [];
+    if (out === null) return NO_DATA;
+    this.#out = null;
     this.#outBytes = 0;
     return out;
+  }
+
+  #output(): Uint8Array[] {
+    this.#out ??= [];
+    return this.#out;
   }
 
   /**
@@ -378,25 +361,23 @@ export class Connection extends FrameParser {
       throw new InvalidStateError('permessage-deflate was not negotiated on this connection');
     }
     const b0 = firstByte(true, RSV1, binary ? Opcode.BINARY : Opcode.TEXT);
-    const mask = this.#masks === null ? null : this.#masks.next();
-    this.#outBytes += writeFrame(this.#slab, this.#out, b0, payload, mask);
+    const { slab, masks } = this.#config;
+    this.#outBytes += writeFrame(slab, this.#output(), b0, payload, masks?.next() ?? null);
   }
 
   /** Sends the next fragment of the message begun by `sendText`/`sendBinary` with `fin` false. */
   sendContinuation(data: string | Uint8Array, fin: boolean): void {
     this.#assertOpen('send a continuation frame');
-    if (this.#sendingOpcode === 0) {
-      throw new InvalidStateError('no fragmented message is being sent');
-    }
-    if (typeof data === 'string' && this.#sendingOpcode !== Opcode.TEXT) {
+    const sending = this.#sending;
+    if (sending === null) throw new InvalidStateError('no fragmented message is being sent');
+    if (typeof data === 'string' && sending.opcode !== Opcode.TEXT) {
       throw new InvalidStateError('a binary message cannot continue with a string');
     }
     this.#sendData(Opcode.CONTINUATION, data, fin);
     if (fin) {
-      this.#sendingOpcode = 0;
-      const deferred = this.#deferred;
-      this.#deferred = null;
-      if (deferred !== null) for (const message of deferred) this.sendPrepared(message);
+      this.#sending = null;
+      if (sending.deferred !== null)
+        for (const message of sending.deferred) this.sendPrepared(message);
     }
   }
 
@@ -407,18 +388,20 @@ export class Connection extends FrameParser {
    */
   sendPrepared(message: PreparedMessage): void {
     this.#assertOpen('send a message');
-    if (this.#masks !== null) {
+    if (this.#config.masks !== null) {
       throw new InvalidStateError('a client masks every frame: prepared messages are for servers');
-    }
-    if (this.#sendingOpcode !== 0) {
-      if (this.#deferred === null) this.#deferred = [message];
-      else this.#deferred.push(message);
-      return;
     }
     if (message.compressed && !this.compression) {
       throw new InvalidStateError('permessage-deflate was not negotiated on this connection');
     }
-    for (const chunk of message.chunks) this.#out.push(chunk);
+    const sending = this.#sending;
+    if (sending !== null) {
+      if (sending.deferred === null) sending.deferred = [message];
+      else sending.deferred.push(message);
+      return;
+    }
+    const out = this.#output();
+    for (const chunk of message.chunks) out.push(chunk);
     this.#outBytes += message.size;
   }
 
@@ -455,8 +438,7 @@ export class Connection extends FrameParser {
       this.#writeClose(encodeClosePayload(code, reason), { code, reason });
     }
     this.#discarding = true;
-    this.#pending = null;
-    this.#work = null;
+    this.#paused = null;
     this.#state = nextState(this.#state, Transition.FAILED);
     // "When failing the connection, a server closes the TCP connection without waiting for the
     // client" (RFC 6455 §7.1.7: "the endpoint ... SHOULD ... _Close the WebSocket Connection_").
@@ -473,14 +455,14 @@ export class Connection extends FrameParser {
     length: number,
   ): boolean {
     const problem = checkFrameHeader(
-      this,
+      this.#config,
       fin,
       rsv,
       opcode,
       masked,
       length,
       this.#messageOpcode,
-      this.#messageLength,
+      this.#message?.length ?? 0,
     );
     if (problem !== null) {
       this.#protocolError(problem[0], problem[1], problem[2]);
@@ -490,10 +472,8 @@ export class Connection extends FrameParser {
     this.#frameFin = fin;
     this.#frameReceived = 0;
     if (opcode === Opcode.TEXT || opcode === Opcode.BINARY) {
-      this.#messageOpcode = opcode;
-      this.#messageLength = 0;
-      this.#utf8 = UTF8_ACCEPT;
-      this.#compressed = rsv !== 0; // frame rules allow only RSV1, and only when negotiated
+      // The frame rules allow RSV1 only on a first frame, and only when negotiated.
+      this.#messageOpcode = rsv === 0 ? opcode : opcode | COMPRESSED;
     }
     return true;
   }
@@ -507,8 +487,8 @@ export class Connection extends FrameParser {
     const whole = frameEnd && this.#frameReceived === 0;
     this.#frameReceived += end - start;
     if (this.#frameOpcode >= 0x8) return this.#controlPayload(data, start, end, frameEnd, whole);
-    if (this.#compressed) return this.#compressedPiece(data, start, end, frameEnd);
-    if (whole && this.#frameFin && this.#messageLength === 0) {
+    if (this.#messageOpcode >= COMPRESSED) return this.#compressedPiece(data, start, end, frameEnd);
+    if (whole && this.#frameFin && this.#message === null) {
       return this.#wholeMessage(data.subarray(start, end));
     }
     return this.#messagePiece(data, start, end, frameEnd);
@@ -525,10 +505,10 @@ export class Connection extends FrameParser {
     const opcode = this.#messageOpcode;
     this.#messageOpcode = 0;
     if (opcode === Opcode.TEXT) {
-      if (!this.#isUtf8(payload)) return this.#invalidUtf8();
-      this.#events.push({ type: 'text', data: payload });
+      if (!this.#config.isUtf8(payload)) return this.#invalidUtf8();
+      this.#emit({ type: 'text', data: payload });
     } else {
-      this.#events.push({ type: 'binary', data: payload });
+      this.#emit({ type: 'binary', data: payload });
     }
     return true;
   }
@@ -539,25 +519,21 @@ export class Connection extends FrameParser {
    * message made of many tiny fragments costs its size and no more.
    */
   #messagePiece(data: Uint8Array, start: number, end: number, frameEnd: boolean): boolean {
-    if (this.#messageOpcode === Opcode.TEXT) {
-      this.#utf8 = utf8ValidateWith(this.#isUtf8, this.#utf8, data, start, end);
-      if (this.#utf8 === UTF8_REJECT) return this.#invalidUtf8();
+    const message = this.#messageBuffer();
+    const { isUtf8, alloc, maxMessageSize } = this.#config;
+    const text = this.#messageOpcode === Opcode.TEXT;
+    if (text) {
+      message.utf8 = utf8ValidateWith(isUtf8, message.utf8, data, start, end);
+      if (message.utf8 === UTF8_REJECT) return this.#invalidUtf8();
     }
-    this.#append(data, start, end);
+    message.append(data, start, end, alloc, maxMessageSize);
     if (!frameEnd || !this.#frameFin) return true;
     // RFC 6455 §5.6: the whole message must be valid UTF-8, so it cannot end mid-character.
-    if (this.#messageOpcode === Opcode.TEXT && this.#utf8 !== UTF8_ACCEPT) {
-      return this.#invalidUtf8();
-    }
-    const payload = this.#message === null ? EMPTY : this.#message.subarray(0, this.#messageLength);
-    this.#events.push(
-      this.#messageOpcode === Opcode.TEXT
-        ? { type: 'text', data: payload }
-        : { type: 'binary', data: payload },
-    );
+    if (text && message.utf8 !== UTF8_ACCEPT) return this.#invalidUtf8();
+    const payload = message.contents(EMPTY);
+    this.#emit(text ? { type: 'text', data: payload } : { type: 'binary', data: payload });
     this.#messageOpcode = 0;
     this.#message = null;
-    this.#messageLength = 0;
     return true;
   }
 
@@ -566,40 +542,31 @@ export class Connection extends FrameParser {
    * of the message, parsing pauses and the message becomes the {@link InflateWork}.
    */
   #compressedPiece(data: Uint8Array, start: number, end: number, frameEnd: boolean): boolean {
-    const whole = frameEnd && this.#frameFin && this.#messageLength === 0 && this.#message === null;
-    const payload = whole ? data.subarray(start, end) : null;
-    if (payload === null) this.#append(data, start, end);
-    if (!frameEnd || !this.#frameFin) return true;
-    const compressed =
-      payload ?? (this.#message === null ? EMPTY : this.#message.subarray(0, this.#messageLength));
-    this.#work = {
-      data: compressed,
-      binary: this.#messageOpcode === Opcode.BINARY,
-      limit: this.maxMessageSize,
+    const whole = frameEnd && this.#frameFin && this.#message === null;
+    let payload: Uint8Array;
+    if (whole) {
+      payload = data.subarray(start, end);
+    } else {
+      const message = this.#messageBuffer();
+      message.append(data, start, end, this.#config.alloc, this.#config.maxMessageSize);
+      if (!frameEnd || !this.#frameFin) return true;
+      payload = message.contents(EMPTY);
+    }
+    const binary = (this.#messageOpcode & 0x0f) === Opcode.BINARY;
+    this.#paused = {
+      work: { data: payload, binary, limit: this.maxMessageSize },
+      taken: false,
+      pending: [],
+      eof: false,
     };
     this.#messageOpcode = 0;
     this.#message = null;
-    this.#messageLength = 0;
-    this.#compressed = false;
     return false; // pause until completeWork / failWork
   }
 
-  /** Copies a piece into the message buffer, doubling it as needed (never past the limit). */
-  #append(data: Uint8Array, start: number, end: number): void {
-    const n = end - start;
-    if (n === 0) return;
-    const needed = this.#messageLength + n;
-    const current = this.#message;
-    if (current === null || needed > current.length) {
-      const doubled = Math.max(needed, (current?.length ?? 0) * 2, MIN_MESSAGE_BUFFER);
-      // Never reserve more than the message can still legally grow to.
-      const capacity = Math.min(doubled, Math.max(needed, this.maxMessageSize));
-      const next = this.#alloc(capacity);
-      if (current !== null) next.set(current.subarray(0, this.#messageLength));
-      this.#message = next;
-    }
-    this.#message!.set(data.subarray(start, end), this.#messageLength);
-    this.#messageLength = needed;
+  #messageBuffer(): MessageBuffer {
+    this.#message ??= new MessageBuffer();
+    return this.#message;
   }
 
   #invalidUtf8(): false {
@@ -624,18 +591,18 @@ export class Connection extends FrameParser {
     if (whole) {
       payload = data.subarray(start, end);
     } else {
-      this.#control ??= new Uint8Array(MAX_CONTROL_PAYLOAD);
-      this.#control.set(data.subarray(start, end), this.#controlLength);
-      this.#controlLength += end - start;
+      this.#control ??= new MessageBuffer();
+      const control = this.#control;
+      control.append(data, start, end, (n) => new Uint8Array(n), MAX_CONTROL_PAYLOAD);
       if (!frameEnd) return true;
-      payload = this.#control.slice(0, this.#controlLength);
-      this.#controlLength = 0;
+      payload = control.contents(EMPTY);
+      this.#control = null;
     }
     switch (this.#frameOpcode) {
       case Opcode.PING:
         return this.#onPing(payload);
       case Opcode.PONG:
-        this.#events.push({ type: 'pong', data: payload });
+        this.#emit({ type: 'pong', data: payload });
         return true;
       default:
         return this.#onClose(payload);
@@ -650,7 +617,7 @@ export class Connection extends FrameParser {
    */
   #onPing(payload: Uint8Array): boolean {
     this.#sendControl(Opcode.PONG, payload);
-    this.#events.push({ type: 'ping', data: payload });
+    this.#emit({ type: 'ping', data: payload });
     return true;
   }
 
@@ -677,10 +644,11 @@ export class Connection extends FrameParser {
       );
     }
     if (parsed === 'utf8') return this.#invalidUtf8();
-    this.#closeReceived = parsed;
-    this.#events.push({ type: 'close', code: parsed.code, reason: parsed.reason });
+    const closing = this.#closingState();
+    closing.received = parsed;
+    this.#emit({ type: 'close', code: parsed.code, reason: parsed.reason });
     if (this.#state === State.OPEN) {
-      this.#closeReceivedThenSent = true;
+      closing.receivedThenSent = true;
       // Echo the code; a close without a code is answered with a close without a code.
       this.#writeClose(payload.length === 0 ? EMPTY : payload.slice(0, 2), {
         code: parsed.code,
@@ -690,15 +658,17 @@ export class Connection extends FrameParser {
     this.#state = nextState(this.#state, Transition.CLOSE_RECEIVED);
     // After the peer's close frame nothing more may follow (RFC 6455 §5.5.1): stop reading.
     this.#discarding = true;
-    if (this.role === 'server' && serverShouldSendEof(this.#closeProgress())) this.#sendEof();
+    if (this.role === 'server' && serverShouldSendEof(this.#closeProgress(closing))) {
+      this.#sendEof();
+    }
     return false;
   }
 
-  #closeProgress() {
+  #closeProgress(closing: Closing) {
     return {
-      closeSent: this.#closeSent !== null,
-      closeReceived: this.#closeReceived !== null,
-      failed: this.#failure !== null,
+      closeSent: closing.sent !== null,
+      closeReceived: closing.received !== null,
+      failed: closing.failure !== null,
     };
   }
 
@@ -707,8 +677,8 @@ export class Connection extends FrameParser {
   /** The one path for every violation by the peer: report it, then fail the connection. */
   #protocolError(code: ErrorCode, closeCode: number, message: string): false {
     const error = new ProtocolError(code, closeCode, message);
-    this.#failure = error;
-    this.#events.push({ type: 'error', error });
+    this.#closingState().failure = error;
+    this.#emit({ type: 'error', error });
     // The reason is the short, fixed description of the violation: it helps the peer's developer
     // and carries nothing from our side.
     this.fail(closeCode, message.length <= 123 ? message : '');
@@ -725,43 +695,45 @@ export class Connection extends FrameParser {
 
   #startMessage(opcode: number, fin: boolean): void {
     this.#assertOpen(opcode === Opcode.TEXT ? 'send a text message' : 'send a binary message');
-    if (this.#sendingOpcode !== 0) {
+    if (this.#sending !== null) {
       throw new InvalidStateError(
         'a fragmented message is being sent: finish it with sendContinuation',
       );
     }
-    if (!fin) this.#sendingOpcode = opcode;
+    if (!fin) this.#sending = { opcode, deferred: null };
   }
 
   #sendData(opcode: number, data: string | Uint8Array, fin: boolean): void {
     const b0 = firstByte(fin, 0, opcode);
-    const mask = this.#masks === null ? null : this.#masks.next();
+    const { slab, masks } = this.#config;
+    const mask = masks === null ? null : masks.next();
     this.#outBytes +=
       typeof data === 'string'
-        ? writeTextFrame(this.#slab, this.#out, b0, data, mask)
-        : writeFrame(this.#slab, this.#out, b0, data, mask);
+        ? writeTextFrame(slab, this.#output(), b0, data, mask)
+        : writeFrame(slab, this.#output(), b0, data, mask);
   }
 
   #sendControl(opcode: number, payload: Uint8Array): void {
     if (payload.length > MAX_CONTROL_PAYLOAD) {
       throw new RangeError(`a control frame payload is at most 125 bytes (got ${payload.length})`);
     }
-    const mask = this.#masks === null ? null : this.#masks.next();
-    this.#outBytes += writeFrame(this.#slab, this.#out, firstByte(true, 0, opcode), payload, mask);
+    const { slab, masks } = this.#config;
+    const mask = masks === null ? null : masks.next();
+    this.#outBytes += writeFrame(slab, this.#output(), firstByte(true, 0, opcode), payload, mask);
   }
 
   #writeClose(payload: Uint8Array, frame: CloseFrame): void {
     this.#sendControl(Opcode.CLOSE, payload);
-    this.#closeSent = frame;
-    this.#sendingOpcode = 0;
-    this.#deferred = null;
+    this.#closingState().sent = frame;
+    this.#sending = null;
     this.#state = nextState(this.#state, Transition.CLOSE_SENT);
   }
 
   #sendEof(): void {
-    if (this.#eofSent) return;
-    this.#eofSent = true;
-    this.#out.push(SEND_EOF);
+    const closing = this.#closingState();
+    if (closing.eofSent) return;
+    closing.eofSent = true;
+    this.#output().push(SEND_EOF);
   }
 }
 

@@ -6,7 +6,6 @@
  * (heartbeat, idle, slow consumer), and reports the close. `WebSocket` adds the public API.
  */
 
-import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { type Connection, SEND_EOF } from '../core/connection.js';
 import { CloseCode } from '../core/constants.js';
@@ -16,6 +15,7 @@ import { State } from '../core/state.js';
 import type { TimerHandle } from './clock.js';
 import type { ConnectionCompression } from './compression.js';
 import { createFlushQueue } from './flush-queue.js';
+import { LazyEventEmitter } from './lazy-emitter.js';
 import type { MessageQueue } from './message-queue.js';
 import { asBuffer } from './runtime.js';
 import type { ConnectionSettings } from './settings.js';
@@ -40,40 +40,207 @@ let queueFlush: (driver: Driver<unknown>) => void;
 
 export type Callback = (error?: Error) => void;
 
-export abstract class Driver<Data> extends EventEmitter {
+type Waiter = { resolve: () => void; reject: (e: Error) => void };
+type Early = { items: [Buffer, boolean][]; bytes: number; scheduled?: boolean };
+
+// Bits of Driver#flags.
+const F_CLOSED = 1;
+const F_IN_READ = 2;
+const F_FLUSH_QUEUED = 4;
+const F_NEED_DRAIN = 8;
+const F_STARTED = 16;
+const F_USER_PAUSED = 32;
+const F_FAILED = 64;
+const F_ARRAYBUFFER = 128;
+const F_FRAGMENTING = 256;
+
+/** The part of a connection's state that most connections never need. */
+class Extra {
+  compression: ConnectionCompression | null = null;
+  closeTimer: TimerHandle | null = null;
+  sendCallbacks: Callback[] | null = null;
+  drainWaiters: Waiter[] | null = null;
+  head: Buffer | null = null;
+  backlog: ConnectionEvent[] | null = null;
+  topics: Set<string> | null = null;
+  dropped = 0;
+  early: Early | null = null;
+  overSince = 0;
+  messages: MessageQueue | null = null;
+  protocol = '';
+  url = '';
+  abortHandshake: ((error: Error) => void) | null = null;
+}
+
+export abstract class Driver<Data> extends LazyEventEmitter {
   #conn: Connection | null = null;
-  #compression: ConnectionCompression | null = null;
   #socket: Socket | null = null;
   #settings: ConnectionSettings<Data> | null = null;
-  #closed = false;
-  #closeTimer: TimerHandle | null = null;
-  /** True while events of one read are dispatched: sends made then go out with that read's write. */
-  #inRead = false;
-  #flushQueued = false;
-  #needDrain = false;
-  #sendCallbacks: Callback[] | null = null;
-  #drainWaiters: { resolve: () => void; reject: (e: Error) => void }[] | null = null;
-  /** Whether reading has started; until then the bytes that came with the 101 wait in #head. */
-  #started = false;
-  #head: Buffer | null = null;
-  /** Events waiting for an async `message` handler to settle (read-side backpressure). */
-  #backlog: ConnectionEvent[] | null = null;
-  #userPaused = false;
-  /** Set once a handler failed: the connection is closing with 1011, no more messages are delivered. */
-  #failed = false;
-  #topics: Set<string> | null = null;
-  #dropped = 0;
-  /** Messages that arrived before anyone listened for them. */
-  #early: { items: [Buffer, boolean][]; bytes: number; scheduled?: boolean } | null = null;
-  // Timed checks, in the settings' clock's milliseconds.
+  /** Booleans, one bit each (see the F_ constants): an idle connection stays small. */
+  #flags = 0;
+  // Timed checks, in the settings' clock's milliseconds (whole: they stay small integers).
   #lastReceived = 0;
   #lastMessage = 0;
   #pingSentAt = 0;
-  #overSince = 0;
+  /** State most connections never need, allocated on first use. */
+  #extra: Extra | null = null;
+
+  #x(): Extra {
+    this.#extra ??= new Extra();
+    return this.#extra;
+  }
+
+  #flag(bit: number): boolean {
+    return (this.#flags & bit) !== 0;
+  }
+
+  #setFlag(bit: number, on: boolean): void {
+    this.#flags = on ? this.#flags | bit : this.#flags & ~bit;
+  }
+
+  get #closed(): boolean {
+    return this.#flag(F_CLOSED);
+  }
+  set #closed(on: boolean) {
+    this.#setFlag(F_CLOSED, on);
+  }
+  /** True while events of one read are dispatched: sends made then go out with that read's write. */
+  get #inRead(): boolean {
+    return this.#flag(F_IN_READ);
+  }
+  set #inRead(on: boolean) {
+    this.#setFlag(F_IN_READ, on);
+  }
+  get #flushQueued(): boolean {
+    return this.#flag(F_FLUSH_QUEUED);
+  }
+  set #flushQueued(on: boolean) {
+    this.#setFlag(F_FLUSH_QUEUED, on);
+  }
+  get #needDrain(): boolean {
+    return this.#flag(F_NEED_DRAIN);
+  }
+  set #needDrain(on: boolean) {
+    this.#setFlag(F_NEED_DRAIN, on);
+  }
+  /** Whether reading has started; until then the bytes that came with the 101 wait. */
+  get #started(): boolean {
+    return this.#flag(F_STARTED);
+  }
+  set #started(on: boolean) {
+    this.#setFlag(F_STARTED, on);
+  }
+  get #userPaused(): boolean {
+    return this.#flag(F_USER_PAUSED);
+  }
+  set #userPaused(on: boolean) {
+    this.#setFlag(F_USER_PAUSED, on);
+  }
+  /** Set once a handler failed: the connection is closing with 1011, no more messages are delivered. */
+  get #failed(): boolean {
+    return this.#flag(F_FAILED);
+  }
+  set #failed(on: boolean) {
+    this.#setFlag(F_FAILED, on);
+  }
+
+  get #compression(): ConnectionCompression | null {
+    return this.#extra?.compression ?? null;
+  }
+  get #closeTimer(): TimerHandle | null {
+    return this.#extra?.closeTimer ?? null;
+  }
+  set #closeTimer(timer: TimerHandle | null) {
+    if (timer !== null || this.#extra !== null) this.#x().closeTimer = timer;
+  }
+  get #sendCallbacks(): Callback[] | null {
+    return this.#extra?.sendCallbacks ?? null;
+  }
+  set #sendCallbacks(callbacks: Callback[] | null) {
+    if (callbacks !== null || this.#extra !== null) this.#x().sendCallbacks = callbacks;
+  }
+  get #drainWaiters(): Waiter[] | null {
+    return this.#extra?.drainWaiters ?? null;
+  }
+  set #drainWaiters(waiters: Waiter[] | null) {
+    if (waiters !== null || this.#extra !== null) this.#x().drainWaiters = waiters;
+  }
+  /** Bytes that came with the 101, waiting for reading to start. */
+  get #head(): Buffer | null {
+    return this.#extra?.head ?? null;
+  }
+  set #head(head: Buffer | null) {
+    if (head !== null || this.#extra !== null) this.#x().head = head;
+  }
+  /** Events waiting for an async `message` handler to settle (read-side backpressure). */
+  get #backlog(): ConnectionEvent[] | null {
+    return this.#extra?.backlog ?? null;
+  }
+  set #backlog(backlog: ConnectionEvent[] | null) {
+    if (backlog !== null || this.#extra !== null) this.#x().backlog = backlog;
+  }
+  get #topics(): Set<string> | null {
+    return this.#extra?.topics ?? null;
+  }
+  set #topics(topics: Set<string> | null) {
+    if (topics !== null || this.#extra !== null) this.#x().topics = topics;
+  }
+  /** Messages that arrived before anyone listened for them. */
+  get #early(): Early | null {
+    return this.#extra?.early ?? null;
+  }
+  set #early(early: Early | null) {
+    if (early !== null || this.#extra !== null) this.#x().early = early;
+  }
+  get #overSince(): number {
+    return this.#extra?.overSince ?? 0;
+  }
+  set #overSince(since: number) {
+    if (since !== 0 || this.#extra !== null) this.#x().overSince = since;
+  }
+
   /** How binary messages reach `message` listeners. */
-  protected binaryKind: BinaryType = 'nodebuffer';
+  protected get binaryKind(): BinaryType {
+    return this.#flag(F_ARRAYBUFFER) ? 'arraybuffer' : 'nodebuffer';
+  }
+  protected set binaryKind(kind: BinaryType) {
+    this.#setFlag(F_ARRAYBUFFER, kind === 'arraybuffer');
+  }
   /** The queue of `for await`, once iteration started. */
-  protected messages: MessageQueue | null = null;
+  protected get messages(): MessageQueue | null {
+    return this.#extra?.messages ?? null;
+  }
+  protected set messages(queue: MessageQueue | null) {
+    if (queue !== null || this.#extra !== null) this.#x().messages = queue;
+  }
+  /** The subprotocol agreed ('' when none). */
+  protected get protocolName(): string {
+    return this.#extra?.protocol ?? '';
+  }
+  protected set protocolName(protocol: string) {
+    if (protocol !== '' || this.#extra !== null) this.#x().protocol = protocol;
+  }
+  /** A client's URL. */
+  protected get urlText(): string {
+    return this.#extra?.url ?? '';
+  }
+  protected set urlText(url: string) {
+    this.#x().url = url;
+  }
+  /** Aborts a client's opening handshake in progress. */
+  protected get abortHandshake(): ((error: Error) => void) | null {
+    return this.#extra?.abortHandshake ?? null;
+  }
+  protected set abortHandshake(abort: ((error: Error) => void) | null) {
+    if (abort !== null || this.#extra !== null) this.#x().abortHandshake = abort;
+  }
+  /** Whether a message sent with `fin: false` awaits its continuation. */
+  protected get fragmenting(): boolean {
+    return this.#flag(F_FRAGMENTING);
+  }
+  protected set fragmenting(on: boolean) {
+    this.#setFlag(F_FRAGMENTING, on);
+  }
 
   /** CONNECTING, OPEN, CLOSING or CLOSED. */
   abstract get readyState(): number;
@@ -105,7 +272,7 @@ export abstract class Driver<Data> extends EventEmitter {
 
   /** The permessage-deflate codecs, when compression was agreed. */
   protected get compression(): ConnectionCompression | null {
-    return this.#compression;
+    return this.#extra?.compression ?? null;
   }
 
   /** Whether the socket has closed (or a client's handshake failed). */
@@ -124,7 +291,7 @@ export abstract class Driver<Data> extends EventEmitter {
 
   /** Topic messages dropped for this connection (over `maxBackpressure`). */
   protected get droppedCount(): number {
-    return this.#dropped;
+    return this.#extra?.dropped ?? 0;
   }
 
   /** Bytes accepted and not yet handed to the operating system. */
@@ -152,18 +319,19 @@ export abstract class Driver<Data> extends EventEmitter {
     compression: ConnectionCompression | null,
   ): void {
     this.#conn = connection;
-    this.#compression = compression;
+    if (compression !== null) this.#x().compression = compression;
     this.#socket = socket;
-    this.#head = head;
+    if (head.length > 0) this.#head = head;
     (socket as BoundSocket)[kDriver] = this as unknown as Driver<unknown>;
     socket.setTimeout(0);
     socket.setNoDelay(true);
-    socket.on('end', Driver.#onEnd);
+    // Node ends our side when the peer's ends (no 'end' listener needed: 'close' follows, and
+    // reports the end of stream to the connection). The server then closes TCP first.
+    socket.allowHalfOpen = false;
     socket.on('close', Driver.#onClose);
     socket.on('error', Driver.#onError);
-    socket.on('drain', Driver.#onDrain);
     const settings = this.#settings!;
-    const now = settings.clock.now();
+    const now = Math.floor(settings.clock.now());
     this.#lastReceived = now;
     this.#lastMessage = now;
     settings.sweeper?.add(this);
@@ -185,7 +353,7 @@ export abstract class Driver<Data> extends EventEmitter {
     socket.resume();
     if (head !== null && head.length > 0) this.#read(head);
     // The peer may have half-closed while the upgrade was pending (an async `upgrade` hook).
-    if (socket.readableEnded) Driver.#onEnd.call(socket);
+    if (socket.readableEnded) this.#ended();
   }
 
   /** A client's handshake failed: the connection is CLOSED without ever opening. */
@@ -198,7 +366,7 @@ export abstract class Driver<Data> extends EventEmitter {
 
   /** Records application traffic for the idle timeout. */
   protected touch(): void {
-    this.#lastMessage = this.#settings!.clock.now();
+    this.#lastMessage = Math.floor(this.#settings!.clock.now());
   }
 
   /** The registry of the server's topics. */
@@ -216,7 +384,7 @@ export abstract class Driver<Data> extends EventEmitter {
     if (this.#closed || conn === null || conn.state !== State.OPEN) return SendStatus.DROPPED;
     const settings = this.#settings!;
     if (this.bufferedAmount > settings.maxBackpressure) {
-      this.#dropped++;
+      this.#x().dropped++;
       return SendStatus.DROPPED;
     }
     const compression = this.#compression;
@@ -272,11 +440,11 @@ export abstract class Driver<Data> extends EventEmitter {
     (this as BoundSocket)[kDriver]!.#read(chunk);
   }
 
-  static #onEnd(this: Socket): void {
-    const ws = (this as BoundSocket)[kDriver]!;
-    ws.startReading();
-    ws.#conn!.receiveEof();
-    ws.#flush();
+  /** The peer ended its side of the stream. */
+  #ended(): void {
+    this.startReading();
+    this.#conn!.receiveEof();
+    this.#flush();
   }
 
   static #onClose(this: Socket): void {
@@ -307,7 +475,7 @@ export abstract class Driver<Data> extends EventEmitter {
 
   #read(chunk: Buffer): void {
     const conn = this.#conn!;
-    this.#lastReceived = this.#settings!.clock.now();
+    this.#lastReceived = Math.floor(this.#settings!.clock.now());
     conn.receiveData(chunk);
     this.#takeEvents(conn);
     this.#flush();
@@ -583,7 +751,10 @@ export abstract class Driver<Data> extends EventEmitter {
       else ok = socket.write(chunk, last ? done : undefined);
     }
     if (corked) socket.uncork();
-    if (!ok) this.#needDrain = true;
+    if (!ok && !this.#needDrain) {
+      this.#needDrain = true;
+      socket.once('drain', Driver.#onDrain);
+    }
   }
 
   // ---- Closing -----------------------------------------------------------------------------

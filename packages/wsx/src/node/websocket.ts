@@ -55,19 +55,22 @@ export class WebSocket<Data = unknown> extends Driver<Data> {
   static readonly OPEN = ReadyState.OPEN;
   static readonly CLOSING = ReadyState.CLOSING;
   static readonly CLOSED = ReadyState.CLOSED;
-  readonly CONNECTING = ReadyState.CONNECTING;
-  readonly OPEN = ReadyState.OPEN;
-  readonly CLOSING = ReadyState.CLOSING;
-  readonly CLOSED = ReadyState.CLOSED;
+  // On the prototype, not on each instance (as `ws` does).
+  get CONNECTING(): 0 {
+    return ReadyState.CONNECTING;
+  }
+  get OPEN(): 1 {
+    return ReadyState.OPEN;
+  }
+  get CLOSING(): 2 {
+    return ReadyState.CLOSING;
+  }
+  get CLOSED(): 3 {
+    return ReadyState.CLOSED;
+  }
 
   /** Application data for this connection: what the server's `upgrade` hook returned. */
   data: Data;
-
-  #protocol = '';
-  #url = '';
-  /** Whether a message sent with `fin: false` awaits its continuation. */
-  #fragmenting = false;
-  #abortHandshake: ((error: Error) => void) | null = null;
 
   /**
    * Opens a client connection to `address` (`ws://` or `wss://`), like `ws` and the browser's
@@ -99,7 +102,7 @@ export class WebSocket<Data = unknown> extends Driver<Data> {
 
   /** The subprotocol the server selected, or ''. */
   get protocol(): string {
-    return this.#protocol;
+    return this.protocolName;
   }
 
   /** The extensions agreed, as in `Sec-WebSocket-Extensions` (e.g. permessage-deflate), or ''. */
@@ -109,7 +112,7 @@ export class WebSocket<Data = unknown> extends Driver<Data> {
 
   /** The URL this client connected to ('' on the server side). */
   get url(): string {
-    return this.#url;
+    return this.urlText;
   }
 
   /** The peer's IP address. */
@@ -163,14 +166,14 @@ export class WebSocket<Data = unknown> extends Driver<Data> {
     const fin = opts?.fin ?? true;
     const binary = opts?.binary ?? typeof payload !== 'string';
     const compression =
-      opts?.compress === false || !fin || this.#fragmenting ? null : this.compression;
-    if (this.#fragmenting) conn.sendContinuation(binary ? bytesOf(payload) : payload, fin);
+      opts?.compress === false || !fin || this.fragmenting ? null : this.compression;
+    if (this.fragmenting) conn.sendContinuation(binary ? bytesOf(payload) : payload, fin);
     else if (compression !== null && worthCompressing(payload, compression.threshold)) {
       // Fragmented messages go uncompressed: each message decides (RFC 7692 §6).
       conn.sendCompressed(binary, compression.deflater.compress(bytesOf(payload)));
     } else if (binary) conn.sendBinary(bytesOf(payload), fin);
     else conn.sendText(payload, fin);
-    this.#fragmenting = !fin;
+    this.fragmenting = !fin;
     if (cb !== undefined) this.addSendCallback(cb);
     this.touch();
     return this.queued();
@@ -206,7 +209,7 @@ export class WebSocket<Data = unknown> extends Driver<Data> {
     if (this.isClosed) return;
     const conn = this.connection;
     if (conn === null) {
-      this.#abortHandshake?.(
+      this.abortHandshake?.(
         new InvalidStateError('WebSocket was closed before the connection was established'),
       );
       return;
@@ -220,7 +223,7 @@ export class WebSocket<Data = unknown> extends Driver<Data> {
   terminate(): void {
     if (this.isClosed) return;
     if (this.connection === null) {
-      this.#abortHandshake?.(
+      this.abortHandshake?.(
         new InvalidStateError('WebSocket was terminated before the connection was established'),
       );
       return;
@@ -293,7 +296,7 @@ export class WebSocket<Data = unknown> extends Driver<Data> {
   [kAttach](accepted: AcceptedConnection<Data>): void {
     this.data = accepted.data;
     this.settings = accepted.settings;
-    this.#protocol = accepted.protocol;
+    this.protocolName = accepted.protocol;
     this.bindSocket(accepted.socket, accepted.connection, accepted.head, accepted.compression);
   }
 
@@ -319,13 +322,13 @@ export class WebSocket<Data = unknown> extends Driver<Data> {
 
   #startClient(address: string | URL, options: ClientOptions): void {
     const resolved = resolveClientOptions(address, options);
-    this.#url = resolved.request.url.href;
+    this.urlText = resolved.request.url.href;
     if (resolved.binaryType !== undefined) this.binaryType = resolved.binaryType;
     this.settings = resolveSettings<Data>(resolved.connection, {
       visit: WebSocket.#visit as (ws: never, now: number) => void,
     });
-    this.#abortHandshake = openHandshake(resolved.request, (error, result) => {
-      this.#abortHandshake = null;
+    this.abortHandshake = openHandshake(resolved.request, (error, result) => {
+      this.abortHandshake = null;
       // Always after the caller's turn: close() during CONNECTING must not emit synchronously.
       if (error !== null) process.nextTick(WebSocket.#failHandshake, this, error);
       else this.#handshakeDone(result!, resolved.connection, resolved.compression);
@@ -358,8 +361,8 @@ export class WebSocket<Data = unknown> extends Driver<Data> {
       ...(limits.maxMessageSize === undefined ? {} : { maxMessageSize: limits.maxMessageSize }),
       ...(limits.maxFrameSize === undefined ? {} : { maxFrameSize: limits.maxFrameSize }),
     });
-    this.#protocol = result.protocol;
-    this.#url = result.url.href;
+    this.protocolName = result.protocol;
+    this.urlText = result.url.href;
     this.bindSocket(result.socket, connection, result.head, codecs);
     // Frames that came with the 101 are read on the next turn, after `await connect()` resumes
     // (or earlier, if the socket ends first).

@@ -1,14 +1,14 @@
 /** Options of a `WebSocketServer`, their defaults, and their validation. */
 
-import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { UsageError } from '../core/errors.js';
 import type { ServerCompressionOptions } from '../node/compression.js';
-import type { TlsServerOptions } from '../node/http-server.js';
 import { CONNECTION_OPTIONS, checkConnectionOptions } from '../node/settings.js';
+import type { TlsServerOptions } from '../node/standalone-server.js';
 import type { ConnectionHandlers, WebSocketOptions } from '../node/types.js';
 import type { Rejection } from './rejection.js';
-import type { UpgradeRequest } from './upgrade-request.js';
+import type { UpgradeRequest, UpgradeSource } from './upgrade-request.js';
 
 /** What the `upgrade` hook returns: the connection's `data`, or a rejection. */
 export type UpgradeResult<Data> = Data | Rejection;
@@ -45,13 +45,13 @@ export interface ServerOptions<Data = unknown> extends ServerHandlers<Data>, Web
     | readonly string[]
     | ((offered: readonly string[], request: UpgradeRequest) => string | null);
   /** `ws`'s form of `protocols`: return the protocol, or false for none. */
-  handleProtocols?: (protocols: Set<string>, request: IncomingMessage) => string | false;
+  handleProtocols?: (protocols: Set<string>, request: UpgradeSource) => string | false;
   /**
    * Origins allowed to connect (`https://example.com`), or a predicate. Others get 403. A request
    * without `Origin` (not from a browser) is allowed: the check protects against cross-site
    * WebSocket hijacking, which only browsers can be made to do.
    */
-  allowedOrigins?: readonly string[] | ((origin: string, request: IncomingMessage) => boolean);
+  allowedOrigins?: readonly string[] | ((origin: string, request: UpgradeSource) => boolean);
   /** `ws` name of `maxMessageSize`. */
   maxPayload?: number;
   /** Keep `server.clients`, the set of open connections. Default true. */

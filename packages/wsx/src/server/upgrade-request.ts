@@ -1,10 +1,18 @@
 /** The view of an upgrade request that the `upgrade` hook and `protocols` function receive. */
 
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { UpgradeHttpRequest } from '../node/standalone-server.js';
+
+/**
+ * The HTTP request of an upgrade: Node's `IncomingMessage` when the request came through an
+ * `http`/`https` server (attached, noServer), or the lighter `UpgradeHttpRequest` a standalone
+ * server reads itself (same `method`, `url`, `httpVersion`, `headers`, `rawHeaders`, `socket`).
+ */
+export type UpgradeSource = IncomingMessage | UpgradeHttpRequest;
 
 export class UpgradeRequest {
-  /** The Node request (for anything not surfaced here). */
-  readonly req: IncomingMessage;
+  /** The HTTP request (for anything not surfaced here). */
+  readonly req: UpgradeSource;
   /** Subprotocols the client offered, most preferred first. */
   readonly protocols: readonly string[];
   /** `Origin`, when the client sent one (browsers always do). */
@@ -12,7 +20,7 @@ export class UpgradeRequest {
   #url: URL | null = null;
   #cookies: Record<string, string> | null = null;
 
-  constructor(req: IncomingMessage, protocols: readonly string[], origin: string | undefined) {
+  constructor(req: UpgradeSource, protocols: readonly string[], origin: string | undefined) {
     this.req = req;
     this.protocols = protocols;
     this.origin = origin;
@@ -22,7 +30,7 @@ export class UpgradeRequest {
   get url(): URL {
     if (this.#url === null) {
       const scheme = (this.req.socket as { encrypted?: boolean }).encrypted ? 'wss' : 'ws';
-      const base = `${scheme}://${this.req.headers.host ?? 'localhost'}`;
+      const base = `${scheme}://${this.headers.host ?? 'localhost'}`;
       try {
         this.#url = new URL(this.req.url ?? '/', base);
       } catch {
@@ -48,7 +56,7 @@ export class UpgradeRequest {
 
   /** Cookies from the `Cookie` header (RFC 6265 §5.4), by name. */
   get cookies(): Readonly<Record<string, string>> {
-    this.#cookies ??= parseCookies(this.req.headers.cookie);
+    this.#cookies ??= parseCookies(this.headers.cookie);
     return this.#cookies;
   }
 

@@ -9,9 +9,9 @@
  */
 
 import { EventEmitter } from 'node:events';
-import type { Server as HttpServer, IncomingMessage } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { Connection } from '../core/connection.js';
+import type { Server as HttpServer } from 'node:http';
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
+import { Connection, ConnectionConfig } from '../core/connection.js';
 import { CloseCode } from '../core/constants.js';
 import { ErrorCode, HandshakeError } from '../core/errors.js';
 import { formatExtensionHeader } from '../core/extension-header.js';
@@ -28,21 +28,21 @@ import {
 import { negotiateDeflate } from '../extensions/permessage-deflate.js';
 import type { Clock } from '../node/clock.js';
 import { type ConnectionCompression, ServerCompression } from '../node/compression.js';
-import { createStandaloneServer } from '../node/http-server.js';
 import { alloc, isUtf8 } from '../node/runtime.js';
 import type { SendData } from '../node/send-data.js';
 import { type ConnectionSettings, resolveSettings } from '../node/settings.js';
+import { createStandaloneServer } from '../node/standalone-server.js';
 import { type Publication, type PublishOptions, TopicRegistry } from '../node/topics.js';
 import { kAttach, kDeliver, kStart, kSweep, WebSocket } from '../node/websocket.js';
 import { attachToServer, detachFromServer } from './dispatcher.js';
 import { type ServerHandlers, type ServerOptions, validateServerOptions } from './options.js';
 import { Rejection } from './rejection.js';
-import { UpgradeRequest } from './upgrade-request.js';
+import { UpgradeRequest, type UpgradeSource } from './upgrade-request.js';
 
 /** A handshake is one round trip (plus TLS); 10 s allows slow links, not silent clients. */
 const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
 
-type UpgradeCallback<Data> = (ws: WebSocket<Data>, req: IncomingMessage) => void;
+type UpgradeCallback<Data> = (ws: WebSocket<Data>, req: UpgradeSource) => void;
 
 export class WebSocketServer<Data = unknown> extends EventEmitter {
   readonly options: Readonly<ServerOptions<Data>>;
@@ -51,13 +51,16 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
   readonly #handlers: ServerHandlers<Data>;
   readonly #settings: ConnectionSettings<Data>;
   readonly #topics: TopicRegistry<WebSocket<Data>>;
+  /** The HTTP server attached to (`server` option), if any. */
   readonly #httpServer: HttpServer | null;
-  readonly #ownsServer: boolean;
+  /** The server listening for a standalone WebSocketServer (`port` option), if any. */
+  readonly #listener: NetServer | null;
   readonly #handshakeTimeout: number;
   /** permessage-deflate, when enabled (off by default on a server). */
   readonly #compression: ServerCompression | null;
   /** Every open connection (`clients` is this set unless `clientTracking` is false). */
   readonly #connections = new Set<WebSocket<Data>>();
+  readonly #configs: (ConnectionConfig | undefined)[] = [];
   #closing = false;
   #closed: Promise<void> | null = null;
 
@@ -77,25 +80,32 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
       onClosed: this.#forget as (ws: never) => void,
       visit: sweep as (ws: never, now: number) => void,
     });
+    this.#httpServer = (options.server as HttpServer | undefined) ?? null;
+    this.#listener = null;
     if (options.port !== undefined) {
-      this.#httpServer = createStandaloneServer(options.tls, this.#handshakeTimeout);
-      this.#ownsServer = true;
-      this.#httpServer.listen(options.port, options.host, options.backlog, callback);
-    } else {
-      this.#httpServer = (options.server as HttpServer | undefined) ?? null;
-      this.#ownsServer = false;
+      this.#listener = createStandaloneServer(
+        options.tls,
+        this.#handshakeTimeout,
+        this.#settings.clock,
+        (req, socket, head) => void this.handleUpgrade(req, socket, head),
+      );
+      this.#listener.listen(options.port, options.host, options.backlog, callback);
+    }
+    const server = this.#listener ?? this.#httpServer;
+    if (server !== null) {
+      server.on('listening', () => this.emit('listening'));
+      server.on('error', (error) => this.emit('error', error));
     }
     if (this.#httpServer !== null) {
-      this.#httpServer.on('listening', () => this.emit('listening'));
-      this.#httpServer.on('error', (error) => this.emit('error', error));
       attachToServer(this.#httpServer, this as unknown as WebSocketServer<unknown>);
     }
   }
 
   /** The address the HTTP server listens on (`{ port }` tells which port `port: 0` got). */
   address(): AddressInfo | string | null {
-    if (this.#httpServer === null) throw new Error("a 'noServer' WebSocketServer has no address");
-    return this.#httpServer.address();
+    const server = this.#listener ?? this.#httpServer;
+    if (server === null) throw new Error("a 'noServer' WebSocketServer has no address");
+    return server.address();
   }
 
   /**
@@ -118,7 +128,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
   }
 
   /** Whether this server handles `req` (its path matches). */
-  shouldHandle(req: IncomingMessage): boolean {
+  shouldHandle(req: UpgradeSource): boolean {
     const path = this.options.path;
     if (path === undefined) return true;
     const url = req.url ?? '/';
@@ -132,7 +142,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
    * promise resolves to the WebSocket, or null when the upgrade was rejected; it never rejects.
    */
   handleUpgrade(
-    req: IncomingMessage,
+    req: UpgradeSource,
     socket: Socket,
     head: Buffer,
     cb?: UpgradeCallback<Data>,
@@ -182,9 +192,9 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
             ws.close(CloseCode.GOING_AWAY, 'server shutting down');
           }),
       );
-      const http = this.#ownsServer ? this.#httpServer : null;
-      const serverClosed = http?.listening
-        ? new Promise<void>((resolve) => http.close(() => resolve()))
+      const listener = this.#listener;
+      const serverClosed = listener?.listening
+        ? new Promise<void>((resolve) => listener.close(() => resolve()))
         : Promise.resolve();
       this.#closed = Promise.all([...clientsClosed, serverClosed]).then(() => {
         this.emit('close');
@@ -197,7 +207,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
   // ---- The upgrade pipeline ----------------------------------------------------------------
 
   /** RFC 6455 §4.2.1 checks, then path and origin policy. Throws HandshakeError. */
-  #validate(req: IncomingMessage): ClientHandshake {
+  #validate(req: UpgradeSource): ClientHandshake {
     if (this.#closing) {
       throw new HandshakeError(ErrorCode.SERVER_CLOSING, 503, 'the server is shutting down');
     }
@@ -251,11 +261,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
     }
   }
 
-  #selectProtocol(
-    offered: readonly string[],
-    request: UpgradeRequest,
-    req: IncomingMessage,
-  ): string {
+  #selectProtocol(offered: readonly string[], request: UpgradeRequest, req: UpgradeSource): string {
     const { protocols, handleProtocols } = this.options;
     if (handleProtocols !== undefined) {
       if (offered.length === 0) return '';
@@ -268,7 +274,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
   }
 
   #accept(
-    req: IncomingMessage,
+    req: UpgradeSource,
     socket: Socket,
     head: Buffer,
     handshake: ClientHandshake,
@@ -292,13 +298,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
     const ws = new WebSocket<Data>(null);
     ws[kAttach]({
       socket,
-      connection: new Connection({
-        role: 'server',
-        isUtf8,
-        alloc,
-        compression: compression !== null,
-        ...limits(this.options),
-      }),
+      connection: new Connection(this.#config(compression !== null)),
       protocol,
       data,
       settings: this.#settings,
@@ -310,6 +310,23 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
     this.#open(ws, req, cb);
     ws[kStart]();
     return ws;
+  }
+
+  /** The connection config shared by every connection (one with compression, one without). */
+  #config(compression: boolean): ConnectionConfig {
+    const index = compression ? 1 : 0;
+    let config = this.#configs[index];
+    if (config === undefined) {
+      config = new ConnectionConfig({
+        role: 'server',
+        isUtf8,
+        alloc,
+        compression,
+        ...limits(this.options),
+      });
+      this.#configs[index] = config;
+    }
+    return config;
   }
 
   /** RFC 7692: accepts the first acceptable permessage-deflate offer, when compression is on. */
@@ -325,7 +342,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
     key: string,
     protocol: string,
     extensions: string | null,
-    req: IncomingMessage,
+    req: UpgradeSource,
   ): Uint8Array {
     const bytes = buildAcceptResponse({
       key,
@@ -346,7 +363,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
     return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
   }
 
-  #open(ws: WebSocket<Data>, req: IncomingMessage, cb: UpgradeCallback<Data> | undefined): void {
+  #open(ws: WebSocket<Data>, req: UpgradeSource, cb: UpgradeCallback<Data> | undefined): void {
     try {
       const opened: unknown = this.#handlers.open?.(ws);
       if (opened instanceof Promise)

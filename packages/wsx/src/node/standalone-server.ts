@@ -1,0 +1,152 @@
+/**
+ * The TCP (or TLS) server a standalone `WebSocketServer` listens with: it reads each
+ * connection's request head with the core's HTTP parser and hands upgrades over, without Node's
+ * HTTP machinery (no llhttp parser, IncomingMessage or ServerResponse per connection): faster
+ * handshakes and smaller connections. Anything but an upgrade gets a complete HTTP answer (426
+ * for a plain request, the right 4xx for a malformed one) and the connection is closed; a client
+ * that does not finish its request head within the handshake timeout is dropped.
+ */
+
+import type { IncomingHttpHeaders } from 'node:http';
+import { createServer as createNetServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
+import type { HandshakeError } from '../core/errors.js';
+import {
+  findHeadEnd,
+  type HttpHeaders,
+  type HttpRequestHead,
+  parseRequestHead,
+} from '../core/http-head.js';
+import { buildRejectResponse, rejectionFor } from '../core/server-handshake.js';
+import type { Clock, TimerHandle } from './clock.js';
+
+/** Key, certificate and the rest of `tls.createServer`'s options, for `wss://`. */
+export type TlsServerOptions = TlsOptions;
+
+/**
+ * The request of an upgrade read by the standalone server: the fields of Node's
+ * `IncomingMessage` that upgrade code uses (`method`, `url`, `httpVersion`, `headers`,
+ * `rawHeaders`, `socket`), without the stream.
+ */
+export class UpgradeHttpRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly httpVersion: string;
+  readonly rawHeaders: string[];
+  readonly socket: Socket;
+  #headers: IncomingHttpHeaders | null = null;
+
+  constructor(head: HttpRequestHead, socket: Socket) {
+    this.method = head.method;
+    this.url = head.target;
+    this.httpVersion = head.version.slice('HTTP/'.length);
+    this.rawHeaders = [...head.headers.raw];
+    this.socket = socket;
+  }
+
+  /** Lower-cased names; repeated headers joined with ', ' (`cookie` with '; '), as Node does. */
+  get headers(): IncomingHttpHeaders {
+    this.#headers ??= nodeHeaders(this.rawHeaders) as IncomingHttpHeaders;
+    return this.#headers;
+  }
+
+  /** Node's alias of `socket`. */
+  get connection(): Socket {
+    return this.socket;
+  }
+}
+
+function nodeHeaders(raw: readonly string[]): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = Object.create(null);
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const value = raw[i + 1]!;
+    const previous = headers[name];
+    if (name === 'set-cookie')
+      headers[name] = [...((previous as string[] | undefined) ?? []), value];
+    else if (previous === undefined) headers[name] = value;
+    else headers[name] = `${previous}${name === 'cookie' ? '; ' : ', '}${value}`;
+  }
+  return headers;
+}
+
+export type UpgradeHandler = (req: UpgradeHttpRequest, socket: Socket, head: Buffer) => void;
+
+const PLAIN_BODY = 'Upgrade Required: this endpoint speaks WebSocket (RFC 6455)\n';
+
+/** Creates the server; `tls` makes it TLS. Each connection's request head goes to `onUpgrade`. */
+export function createStandaloneServer(
+  tls: TlsServerOptions | undefined,
+  handshakeTimeout: number,
+  clock: Clock,
+  onUpgrade: UpgradeHandler,
+): Server {
+  const accept = (socket: Socket): void => readHead(socket, handshakeTimeout, clock, onUpgrade);
+  return tls === undefined
+    ? createNetServer({ noDelay: true }, accept)
+    : createTlsServer(tls, accept);
+}
+
+/** Reads the request head; answers and closes anything that is not a valid upgrade request. */
+function readHead(socket: Socket, timeout: number, clock: Clock, onUpgrade: UpgradeHandler): void {
+  let received: Buffer | null = null;
+  let timer: TimerHandle | null = null;
+  const done = (): void => {
+    socket.off('data', onData).off('error', onError).off('close', done);
+    if (timer !== null) clock.clearTimeout(timer);
+  };
+  const onError = (): void => {
+    socket.destroy();
+  };
+  const onData = (chunk: Buffer): void => {
+    const from = received === null ? 0 : Math.max(0, received.length - 3);
+    received = received === null ? chunk : Buffer.concat([received, chunk]);
+    // Parse once the head is complete (or too long to ever be).
+    if (findHeadEnd(received, from) < 0 && received.length <= 16 * 1024) return;
+    let parsed: ReturnType<typeof parseRequestHead>;
+    try {
+      parsed = parseRequestHead(received);
+    } catch (error) {
+      done();
+      answer(socket, rejectionFor(error as HandshakeError));
+      return;
+    }
+    if (!parsed.complete) return;
+    done();
+    socket.pause();
+    if (!isUpgrade(parsed.head.headers)) {
+      answer(socket, plainAnswer(parsed.head.headers));
+      return;
+    }
+    onUpgrade(
+      new UpgradeHttpRequest(parsed.head, socket),
+      socket,
+      received.subarray(parsed.bodyOffset),
+    );
+  };
+  socket.on('data', onData).on('error', onError).on('close', done);
+  if (timeout > 0) timer = clock.setTimeout(() => socket.destroy(), timeout);
+}
+
+/** Whether the request asks for a protocol switch (anything else is a plain HTTP request). */
+function isUpgrade(headers: HttpHeaders): boolean {
+  return headers.has('Upgrade') && /\bupgrade\b/i.test(headers.get('Connection') ?? '');
+}
+
+/**
+ * A request that is not an upgrade: 426 with `Upgrade: websocket` (as `ws` answers), or 400 when
+ * it carries an `Upgrade` header without `Connection: upgrade` (a broken handshake).
+ */
+function plainAnswer(headers: HttpHeaders): Uint8Array {
+  if (headers.has('Upgrade')) {
+    return buildRejectResponse(400, { body: "Connection header must contain 'Upgrade'\n" });
+  }
+  return buildRejectResponse(426, { body: PLAIN_BODY, headers: { Upgrade: 'websocket' } });
+}
+
+/** Writes an HTTP answer and closes the socket once it is flushed. */
+function answer(socket: Socket, response: Uint8Array): void {
+  socket.on('error', () => socket.destroy());
+  socket.once('finish', () => socket.destroy());
+  socket.end(response);
+}
