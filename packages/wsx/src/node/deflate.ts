@@ -49,8 +49,7 @@ export class Deflater {
     this.#engine ??= SyncZlib.create({
       mode: 'deflate',
       ...this.settings,
-      // A dedicated compressor lives as long as its connection: keep its output buffer small.
-      chunkSize: this.settings.contextTakeover ? 4096 : 64 * 1024,
+      chunkSize: 16 * 1024, // used by the one-shot fallback only
     });
     const out = this.#engine.process(payload, Number.POSITIVE_INFINITY);
     if (typeof out === 'string') {
@@ -90,7 +89,7 @@ export class Inflater {
       mode: 'inflate',
       windowBits: this.windowBits,
       contextTakeover: this.contextTakeover,
-      chunkSize: this.contextTakeover ? 4096 : 64 * 1024,
+      chunkSize: 16 * 1024, // used by the one-shot fallback only
     });
     const input = Buffer.allocUnsafe(data.length + 4);
     input.set(data, 0);

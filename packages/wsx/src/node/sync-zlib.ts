@@ -22,6 +22,12 @@ import {
 /** What went wrong: the output passed the limit, or the input is not valid DEFLATE data. */
 export type ZlibFailure = 'too-big' | 'invalid';
 
+/** zlib's smallest output chunk (Z_MIN_CHUNK). */
+const MIN_CHUNK = 64;
+
+/** Where the kept streams write (synchronously, one at a time): 64 KiB per call. */
+const scratch = Buffer.allocUnsafe(64 * 1024);
+
 export interface SyncZlibOptions {
   readonly mode: 'deflate' | 'inflate';
   readonly windowBits: number;
@@ -98,22 +104,22 @@ class HandleZlib implements SyncZlib {
     const stream = this.#open();
     const handle = stream._handle!;
     const state = stream._writeState!;
-    const chunkSize = this.#options.chunkSize;
     const chunks: Buffer[] = [];
     let total = 0;
     let inOff = 0;
     let inLen = input.length;
     for (;;) {
-      const out = Buffer.allocUnsafe(chunkSize);
-      handle.writeSync(constants.Z_SYNC_FLUSH, input, inOff, inLen, out, 0, chunkSize);
+      // zlib writes into one scratch buffer shared by every stream; the output is copied out at
+      // its exact size, so no stream keeps an output buffer and no result pins a larger one.
+      handle.writeSync(constants.Z_SYNC_FLUSH, input, inOff, inLen, scratch, 0, scratch.length);
       // zlib reports errors by destroying the stream (synchronously marked).
       if (stream.destroyed) return this.#fail('invalid');
       const availOut = state[0]!;
       const availIn = state[1]!;
-      const produced = chunkSize - availOut;
+      const produced = scratch.length - availOut;
       total += produced;
       if (total > limit) return this.#fail('too-big');
-      if (produced > 0) chunks.push(out.subarray(0, produced));
+      if (produced > 0) chunks.push(Buffer.from(scratch.subarray(0, produced)));
       if (availOut !== 0) break; // all input consumed and flushed
       inOff += inLen - availIn;
       inLen = availIn;
@@ -129,7 +135,8 @@ class HandleZlib implements SyncZlib {
 
   #open(): ZlibStream {
     if (this.#stream === null) {
-      const options = zlibOptions(this.#options);
+      // The stream's own output buffer is never used here: keep it at zlib's minimum.
+      const options = { ...zlibOptions(this.#options), chunkSize: MIN_CHUNK };
       const stream = (this.#options.mode === 'deflate'
         ? createDeflateRaw(options)
         : createInflateRaw(options)) as unknown as ZlibStream;
