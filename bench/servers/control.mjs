@@ -1,0 +1,34 @@
+// The servers' shared plumbing (Node servers; bun.js has its own few lines):
+// - argv: [port (0: any free port), config JSON]; the port is printed alone on the first line;
+// - a tiny control channel on stdin, one command per line, each answered on stdout:
+//   `gc` -> full garbage collection (node --expose-gc), answered `ok gc {process.memoryUsage()}`.
+
+/** { port, config } from argv. */
+export function args() {
+  return { port: Number(process.argv[2] ?? 0), config: JSON.parse(process.argv[3] ?? '{}') };
+}
+
+/** Prints the port (the runner waits for this first line), then serves control commands. */
+export function ready(port) {
+  process.stdout.write(`${port}\n`);
+  let pending = '';
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (chunk) => {
+    pending += chunk;
+    for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
+      const command = pending.slice(0, nl).trim();
+      pending = pending.slice(nl + 1);
+      if (command === 'gc') {
+        globalThis.gc?.();
+        globalThis.gc?.(); // twice: the first may leave finalizable objects for the second
+        process.stdout.write(`ok gc ${JSON.stringify(process.memoryUsage())}\n`);
+      }
+    }
+  });
+  process.stdin.on('end', () => process.exit(0)); // the runner went away
+}
+
+/** An extra line the runner records: `info {...}` (versions, which add-ons are in use). */
+export function info(object) {
+  process.stdout.write(`info ${JSON.stringify(object)}\n`);
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// wsx under test: echo on `/`, broadcast to every connection on `/broadcast` (topics: framed
+// once, written once per socket per tick). Config: { deflate } = the perMessageDeflate option.
+//   node --expose-gc bench/servers/wsx.mjs [port] ['{"deflate":true}']
+import { WebSocketServer } from 'wsx';
+import { args, info, ready } from './control.mjs';
+
+const { port, config } = args();
+// Shared per-route data objects: which route a connection is on costs no allocation.
+const ECHO = { room: false };
+const ROOM = { room: true };
+
+const server = new WebSocketServer({
+  port,
+  host: '127.0.0.1',
+  perMessageDeflate: config.deflate ?? false,
+  upgrade: (request) => (request.path === '/broadcast' ? ROOM : ECHO),
+  open(ws) {
+    if (ws.data.room) ws.subscribe('room');
+  },
+  message(ws, data, isBinary) {
+    if (ws.data.room) server.publish('room', data, { binary: isBinary });
+    else ws.send(data, { binary: isBinary });
+  },
+});
+
+server.on('listening', () => {
+  ready(server.address().port);
+  info({ deflate: config.deflate ?? false });
+});
