@@ -25,7 +25,8 @@ function variantsOf(scenario, options) {
   const variants =
     scenario.variants ??
     scenario.servers.map((id) => {
-      const server = id === 'wsx-dedicated' ? 'wsx' : id;
+      // A variant runs one of the servers with another config (wsx-dedicated: wsx, ...).
+      const server = scenario.serverOf?.[id] ?? (id === 'wsx-dedicated' ? 'wsx' : id);
       const label =
         scenario.labels?.[id] ?? (id === 'wsx-dedicated' ? 'wsx (dedicated)' : SERVERS[id].label);
       return { id, server, label, config: scenario.config?.[id] ?? {} };

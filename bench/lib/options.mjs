@@ -5,7 +5,8 @@ import { SERVERS } from '../servers/index.mjs';
 export const USAGE = `usage: npm run bench -- [options]
   --quick              short windows, one repetition, smaller connection counts (a smoke run)
   --only <ids>         comma-separated scenarios: ${SCENARIOS.map((s) => s.id).join(', ')}
-  --servers <names>    comma-separated servers: ${Object.keys(SERVERS).join(', ')}, wsx-dedicated
+  --servers <names>    comma-separated servers: ${Object.keys(SERVERS).join(', ')}, wsx-dedicated,
+                       ws-addons-shared
   --reps <n>           repetitions of each measurement (default 3; --quick: 1)
   --out <dir>          where to write latest.{md,json,svg} (default bench/results; runs with
                        --quick, --only or --servers go to bench/results/tmp unless --out is given)`;
@@ -32,7 +33,7 @@ export function parseOptions(argv) {
   for (const id of options.only ?? []) {
     if (!ids.has(id)) throw new Error(`unknown scenario '${id}'\n${USAGE}`);
   }
-  const names = new Set([...Object.keys(SERVERS), 'wsx-dedicated']);
+  const names = new Set([...Object.keys(SERVERS), 'wsx-dedicated', 'ws-addons-shared']);
   for (const name of options.servers ?? []) {
     if (!names.has(name)) throw new Error(`unknown server '${name}'\n${USAGE}`);
   }

@@ -42,7 +42,13 @@ export function fdLimit() {
  */
 export function startServer(name, config, pin) {
   const def = SERVERS[name];
-  const [file, ...args] = [...pin.server, ...def.command(), '0', JSON.stringify(config ?? {})];
+  const command = def.command();
+  // WSX_BENCH_PROFILE=<dir>: Node servers write a CPU profile there when stopped.
+  const profile = process.env.WSX_BENCH_PROFILE;
+  if (profile && command[0] === process.execPath) {
+    command.splice(1, 0, '--cpu-prof', `--cpu-prof-dir=${profile}`);
+  }
+  const [file, ...args] = [...pin.server, ...command, '0', JSON.stringify(config ?? {})];
   const env = { ...process.env };
   delete env.WS_NO_BUFFER_UTIL;
   delete env.WS_NO_UTF_8_VALIDATE;

@@ -2,7 +2,7 @@
 // its add-ons, the lead's targets), then one table per scenario with every figure.
 import { num, ratio } from './format.mjs';
 
-const ORDER = ['wsx', 'wsx-dedicated', 'ws', 'ws-addons', 'bun', 'floor'];
+const ORDER = ['wsx', 'wsx-dedicated', 'ws', 'ws-addons', 'ws-addons-shared', 'bun', 'floor'];
 const DAGGER = '†';
 const DOUBLE = '‡';
 

@@ -8,6 +8,7 @@ const COLORS = {
   'wsx-dedicated': '#60a5fa',
   ws: '#9ca3af',
   'ws-addons': '#4b5563',
+  'ws-addons-shared': '#6b7280',
   bun: '#d97706',
   floor: '#059669',
 };

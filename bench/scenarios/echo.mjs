@@ -69,12 +69,19 @@ export const latency = {
   headline: 'p50Us',
 };
 
-/** wsx both ways; ws with perMessageDeflate: true (context takeover, windows 15, level 6). */
+/**
+ * wsx both ways; ws with perMessageDeflate: true (context takeover, windows 15, level 6), and ws
+ * without context takeover either way: the same settings as wsx's shared default, so each wsx
+ * mode has a ws counterpart agreeing the same parameters.
+ */
 export const DEFLATE_CONFIGS = {
   wsx: { deflate: true },
   'wsx-dedicated': { deflate: { compressor: 'dedicated', decompressor: 'dedicated' } },
   ws: { deflate: true },
   'ws-addons': { deflate: true },
+  'ws-addons-shared': {
+    deflate: { serverNoContextTakeover: true, clientNoContextTakeover: true },
+  },
   bun: { deflate: true },
 };
 
@@ -87,7 +94,11 @@ export const deflateEcho = {
     'connection 0 inflates and checks every echo.',
   servers: Object.keys(DEFLATE_CONFIGS),
   config: DEFLATE_CONFIGS,
-  labels: { wsx: 'wsx (shared)' },
+  serverOf: { 'ws-addons-shared': 'ws-addons' },
+  labels: {
+    wsx: 'wsx (shared)',
+    'ws-addons-shared': 'ws + add-ons, no context takeover (= wsx shared)',
+  },
   params: (quick) => ({ conns: 100, depth: 2, deflate: true, ...window(quick) }),
   run: echoRun({ payload: { kind: 'json', docs: 8 } }),
   metrics: throughputMetrics,

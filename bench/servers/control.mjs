@@ -26,6 +26,7 @@ export function ready(port) {
     }
   });
   process.stdin.on('end', () => process.exit(0)); // the runner went away
+  process.on('SIGTERM', () => process.exit(0)); // a clean exit writes --cpu-prof profiles
 }
 
 /** An extra line the runner records: `info {...}` (versions, which add-ons are in use). */
