@@ -33,6 +33,8 @@ export interface ConnectionOptions {
   readonly isUtf8?: Utf8Check;
   /** Allocates buffers for reassembled messages and outgoing frames. */
   readonly alloc?: Allocator;
+  /** Allocates buffers that are filled entirely before anyone sees them. Default: `alloc`. */
+  readonly allocUnsafe?: Allocator;
   /**
    * permessage-deflate was negotiated (RFC 7692): RSV1 marks a compressed message. Compressed
    * messages come out as `InflateWork` for the I/O layer, which owns the codec.
@@ -52,6 +54,7 @@ export class ConnectionConfig {
   readonly compression: boolean;
   readonly isUtf8: Utf8Check;
   readonly alloc: Allocator;
+  readonly allocUnsafe: Allocator;
   /** Where small outgoing frames are written (shared by every connection using `alloc`). */
   readonly slab: Slab;
   /** Masking keys (clients only). */
@@ -64,6 +67,7 @@ export class ConnectionConfig {
     this.compression = options.compression ?? false;
     this.isUtf8 = options.isUtf8 ?? isValidUtf8;
     this.alloc = options.alloc ?? allocUint8Array;
+    this.allocUnsafe = options.allocUnsafe ?? this.alloc;
     this.slab = slabFor(options.alloc);
     if (this.role === 'client') {
       if (options.random === undefined) {

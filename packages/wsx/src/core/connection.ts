@@ -526,7 +526,10 @@ export class Connection extends FrameParser {
       message.utf8 = utf8ValidateWith(isUtf8, message.utf8, data, start, end);
       if (message.utf8 === UTF8_REJECT) return this.#invalidUtf8();
     }
-    message.append(data, start, end, alloc, maxMessageSize);
+    // A single frame spread over reads: its whole size is known (received + still to come).
+    const exact =
+      this.#frameFin && message.length === 0 ? this.#frameReceived + this.frameRemaining : 0;
+    message.append(data, start, end, alloc, maxMessageSize, exact, this.#config.allocUnsafe);
     if (!frameEnd || !this.#frameFin) return true;
     // RFC 6455 §5.6: the whole message must be valid UTF-8, so it cannot end mid-character.
     if (text && message.utf8 !== UTF8_ACCEPT) return this.#invalidUtf8();

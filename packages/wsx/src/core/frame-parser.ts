@@ -62,6 +62,11 @@ export abstract class FrameParser {
   /** The frame's length field is invalid (RFC 6455 §5.2). Parsing has stopped. */
   protected abstract onFrameError(code: ErrorCode, message: string): void;
 
+  /** Payload bytes of the current frame not reported yet. */
+  protected get frameRemaining(): number {
+    return this.#remaining;
+  }
+
   /**
    * Parses `data` from `start`. Returns the index where parsing stopped: `data.length` when every
    * byte was consumed, less when a hook returned `false`. Unmasks payload in place.

@@ -787,6 +787,7 @@ export abstract class Driver<Data> extends LazyEventEmitter {
   }
 
   #failWaiters(): void {
+    if (this.#sendCallbacks === null && this.#drainWaiters === null) return;
     const error = this.notOpen('send');
     if (this.#sendCallbacks !== null) {
       for (const cb of this.#sendCallbacks) process.nextTick(cb, error);

@@ -19,6 +19,12 @@ export const random: RandomFill = (buf) => {
  */
 export const alloc: Allocator = (size) => Buffer.alloc(size);
 
+/**
+ * Uninitialised Buffers, for memory written entirely before anyone can read it. Never from
+ * Node's shared pool: the Buffer owns its whole ArrayBuffer, so `.buffer` shows nothing else.
+ */
+export const allocUnsafe: Allocator = (size) => Buffer.allocUnsafeSlow(size);
+
 /** Node's native UTF-8 check (simdutf). */
 export const isUtf8: Utf8Check = (data) => nodeIsUtf8(data);
 

@@ -18,7 +18,7 @@ import { type ClientOptions, resolveClientOptions } from './client-options.js';
 import type { ClientCompression, ConnectionCompression } from './compression.js';
 import { type Callback, Driver, kDeliver, kSweep } from './driver.js';
 import { type Message, MessageQueue } from './message-queue.js';
-import { alloc, isUtf8, random } from './runtime.js';
+import { alloc, allocUnsafe, isUtf8, random } from './runtime.js';
 import { type SendData, toPayload } from './send-data.js';
 import { type ConnectionSettings, resolveSettings } from './settings.js';
 import type { PublishOptions } from './topics.js';
@@ -357,6 +357,7 @@ export class WebSocket<Data = unknown> extends Driver<Data> {
       random,
       isUtf8,
       alloc,
+      allocUnsafe,
       compression: codecs !== null,
       ...(limits.maxMessageSize === undefined ? {} : { maxMessageSize: limits.maxMessageSize }),
       ...(limits.maxFrameSize === undefined ? {} : { maxFrameSize: limits.maxFrameSize }),

@@ -10,6 +10,8 @@ import type { UpgradeHttpRequest } from '../node/standalone-server.js';
  */
 export type UpgradeSource = IncomingMessage | UpgradeHttpRequest;
 
+const PLAIN_PATH = /^\/(?:[A-Za-z0-9\-_~!$&'()*+,;=:@]+\/?)*$/;
+
 export class UpgradeRequest {
   /** The HTTP request (for anything not surfaced here). */
   readonly req: UpgradeSource;
@@ -42,7 +44,11 @@ export class UpgradeRequest {
 
   /** The path, without the query string. */
   get path(): string {
-    return this.url.pathname;
+    const target = this.req.url ?? '/';
+    const q = target.indexOf('?');
+    const raw = q === -1 ? target : target.slice(0, q);
+    // Already normal (no escapes, no dot segments): no URL to build.
+    return PLAIN_PATH.test(raw) ? raw : this.url.pathname;
   }
 
   /** The query parameters. */

@@ -28,7 +28,7 @@ import {
 import { negotiateDeflate } from '../extensions/permessage-deflate.js';
 import type { Clock } from '../node/clock.js';
 import { type ConnectionCompression, ServerCompression } from '../node/compression.js';
-import { alloc, isUtf8 } from '../node/runtime.js';
+import { alloc, allocUnsafe, isUtf8 } from '../node/runtime.js';
 import type { SendData } from '../node/send-data.js';
 import { type ConnectionSettings, resolveSettings } from '../node/settings.js';
 import { createStandaloneServer } from '../node/standalone-server.js';
@@ -164,7 +164,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
         this.#accept(req, socket, head, handshake, request, undefined as Data, cb),
       );
     }
-    return this.#runHook(hook, request, socket).then((result) => {
+    const finish = (result: Data | Rejection): WebSocket<Data> | null => {
       if (result instanceof Rejection) {
         answer(socket, buildRejectResponse(result.status, rejectOptions(result)));
         return null;
@@ -172,7 +172,16 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
       // The client may have given up while the hook ran.
       if (socket.destroyed) return null;
       return this.#accept(req, socket, head, handshake, request, result, cb);
-    });
+    };
+    let decided: unknown;
+    try {
+      decided = hook(request);
+    } catch (error) {
+      return Promise.resolve(finish(this.#hookFailed(error)));
+    }
+    // A synchronous hook decides at once: no promise, no timer.
+    if (!isPromise(decided)) return Promise.resolve(finish(decided as Data | Rejection));
+    return this.#awaitHook(decided as Promise<Data | Rejection>, socket).then(finish);
   }
 
   /**
@@ -232,33 +241,37 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
     return handshake;
   }
 
-  /** Runs the `upgrade` hook, answering 500 when it throws and 503 when it takes too long. */
-  async #runHook(
-    hook: NonNullable<ServerHandlers<Data>['upgrade']>,
-    request: UpgradeRequest,
-    socket: Socket,
-  ): Promise<Data | Rejection> {
-    const clock = this.#settings.clock;
-    let timer: ReturnType<Clock['setTimeout']> | null = null;
-    const timeout = new Promise<Rejection>((resolve) => {
-      if (this.#handshakeTimeout === 0) return;
-      timer = clock.setTimeout(() => {
-        resolve(new Rejection(503, 'the server did not decide in time\n'));
-      }, this.#handshakeTimeout);
+  /** An `upgrade` hook threw: a rejection it threw is answered, anything else is a 500. */
+  #hookFailed(error: unknown): Rejection {
+    if (error instanceof Rejection) return error;
+    this.#reportError(error);
+    return new Rejection(500, 'Internal Server Error\n');
+  }
+
+  /**
+   * Waits for an asynchronous `upgrade` hook: 503 when it takes longer than `handshakeTimeout`;
+   * a client that gives up meanwhile gets nothing (its socket is gone). Leaves no listener or
+   * timer behind.
+   */
+  #awaitHook(decision: Promise<Data | Rejection>, socket: Socket): Promise<Data | Rejection> {
+    return new Promise((resolve) => {
+      const clock = this.#settings.clock;
+      let timer: ReturnType<Clock['setTimeout']> | null = null;
+      const settle = (result: Data | Rejection): void => {
+        if (timer !== null) clock.clearTimeout(timer);
+        timer = null;
+        socket.off('close', onClose);
+        resolve(result);
+      };
+      const onClose = (): void => settle(new Rejection(499, 'client closed the connection\n'));
+      socket.once('close', onClose);
+      if (this.#handshakeTimeout > 0) {
+        timer = clock.setTimeout(() => {
+          settle(new Rejection(503, 'the server did not decide in time\n'));
+        }, this.#handshakeTimeout);
+      }
+      decision.then(settle, (error: unknown) => settle(this.#hookFailed(error)));
     });
-    // A client that gives up while the hook runs: nothing is answered (the socket is gone).
-    const closed = new Promise<Rejection>((resolve) => {
-      socket.once('close', () => resolve(new Rejection(499, 'client closed the connection\n')));
-    });
-    try {
-      return await Promise.race([Promise.resolve(hook(request)), timeout, closed]);
-    } catch (error) {
-      if (error instanceof Rejection) return error;
-      this.#reportError(error);
-      return new Rejection(500, 'Internal Server Error\n');
-    } finally {
-      if (timer !== null) clock.clearTimeout(timer);
-    }
   }
 
   #selectProtocol(offered: readonly string[], request: UpgradeRequest, req: UpgradeSource): string {
@@ -321,6 +334,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
         role: 'server',
         isUtf8,
         alloc,
+        allocUnsafe,
         compression,
         ...limits(this.options),
       });
@@ -434,6 +448,10 @@ function rejectOptions(rejection: Rejection) {
     ...(rejection.body === undefined ? {} : { body: rejection.body }),
     ...(rejection.headers === undefined ? {} : { headers: rejection.headers }),
   };
+}
+
+function isPromise(value: unknown): value is Promise<unknown> {
+  return typeof (value as Promise<unknown> | undefined)?.then === 'function';
 }
 
 function destroySocket(this: Socket): void {

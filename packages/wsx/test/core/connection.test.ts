@@ -493,6 +493,46 @@ describe('RFC 6455 §10.4 limits', () => {
     assert.equal(events.length, 1);
   });
 
+  it('a single frame spread over reads gets one buffer of its exact size', () => {
+    const sizes: string[] = [];
+    const s = server({
+      alloc: (n) => {
+        sizes.push(`alloc ${n}`);
+        return new Uint8Array(n);
+      },
+      allocUnsafe: (n) => {
+        sizes.push(`unsafe ${n}`);
+        return new Uint8Array(n).fill(0xee);
+      },
+    });
+    const payload = Uint8Array.from({ length: 20000 }, (_, i) => i & 0xff);
+    const wire = clientFrame({ opcode: BINARY, payload });
+    s.receiveData(wire.slice(0, 5000));
+    s.receiveData(wire.slice(5000, 12000));
+    s.receiveData(wire.slice(12000));
+    const events = s.eventsReceived();
+    assert.deepEqual(sizes, ['unsafe 20000']);
+    assert.equal(events.length, 1);
+    const data = (events[0] as { data: Uint8Array }).data;
+    assert.deepEqual(data, payload);
+    assert.equal(data.buffer.byteLength, 20000);
+  });
+
+  it('a large declared frame is not reserved before its bytes arrive', () => {
+    const sizes: number[] = [];
+    const record = (n: number) => {
+      sizes.push(n);
+      return new Uint8Array(n);
+    };
+    const s = server({ maxMessageSize: 1 << 20, alloc: record, allocUnsafe: record });
+    const wire = clientFrame({ opcode: BINARY, payload: new Uint8Array(1 << 20) });
+    s.receiveData(wire.slice(0, 1000));
+    assert.ok(
+      sizes.every((n) => n <= 4096),
+      `reserved ${sizes.join(', ')}`,
+    );
+  });
+
   it('a declared 4 GiB frame fails at once without allocating', () => {
     const s = server();
     const events = feed(s, [hex('827f0000000100000000')]);
