@@ -28,7 +28,10 @@ function variantsOf(scenario, options) {
       // A variant runs one of the servers with another config (wsx-dedicated: wsx, ...).
       const server = scenario.serverOf?.[id] ?? (id === 'wsx-dedicated' ? 'wsx' : id);
       const label =
-        scenario.labels?.[id] ?? (id === 'wsx-dedicated' ? 'wsx (dedicated)' : SERVERS[id].label);
+        scenario.labels?.[id] ?? (id === 'wsx-dedicated' ? 'wsx (dedicated)' : SERVERS[id]?.label);
+      if (SERVERS[server] === undefined || label === undefined) {
+        throw new Error(`scenario ${scenario.id}: no server or label for ${id}`);
+      }
       return { id, server, label, config: scenario.config?.[id] ?? {} };
     });
   const wanted = (v) =>
@@ -78,6 +81,8 @@ async function main() {
     machine: machine(pin),
     scenarios: [],
   };
+  // Every scenario's servers are resolved before anything runs: a mistake fails now, not later.
+  const variantsById = new Map(SCENARIOS.map((s) => [s.id, variantsOf(s, options)]));
   for (const scenario of SCENARIOS) {
     if (options.only !== null && !options.only.includes(scenario.id)) continue;
     const params = scenario.params(options.quick);
@@ -89,7 +94,7 @@ async function main() {
       log(`[${scenario.id}] skipped: ${entry.skipped}`);
       continue;
     }
-    const variants = variantsOf(scenario, options);
+    const variants = variantsById.get(scenario.id);
     const samples = new Map(variants.map((v) => [v.id, []]));
     for (let rep = 0; rep < options.reps; rep++) {
       // Interleaved, and rotated each repetition so no server always runs first.

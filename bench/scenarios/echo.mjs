@@ -85,13 +85,8 @@ export const DEFLATE_CONFIGS = {
   bun: { deflate: true },
 };
 
-export const deflateEcho = {
-  id: 'deflate-echo',
-  title: 'Echo, ~16 KiB JSON, permessage-deflate',
-  what:
-    '100 connections, 2 in flight each, cycling through 8 different chat-history documents; ' +
-    'the client compresses as negotiated (context takeover when allowed), level 6, windows 15; ' +
-    'connection 0 inflates and checks every echo.',
+/** The servers of the compression scenarios: which process each runs, and its label. */
+export const DEFLATE_VARIANTS = {
   servers: Object.keys(DEFLATE_CONFIGS),
   config: DEFLATE_CONFIGS,
   serverOf: { 'ws-addons-shared': 'ws-addons' },
@@ -99,6 +94,16 @@ export const deflateEcho = {
     wsx: 'wsx (shared)',
     'ws-addons-shared': 'ws + add-ons, no context takeover (= wsx shared)',
   },
+};
+
+export const deflateEcho = {
+  id: 'deflate-echo',
+  title: 'Echo, ~16 KiB JSON, permessage-deflate',
+  what:
+    '100 connections, 2 in flight each, cycling through 8 different chat-history documents; ' +
+    'the client compresses as negotiated (context takeover when allowed), level 6, windows 15; ' +
+    'connection 0 inflates and checks every echo.',
+  ...DEFLATE_VARIANTS,
   params: (quick) => ({ conns: 100, depth: 2, deflate: true, ...window(quick) }),
   run: echoRun({ payload: { kind: 'json', docs: 8 } }),
   metrics: throughputMetrics,

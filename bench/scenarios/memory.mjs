@@ -8,7 +8,7 @@
 
 import { rssKiB } from '../lib/proc.mjs';
 import { fdLimit, startWorker } from '../lib/processes.mjs';
-import { DEFLATE_CONFIGS } from './echo.mjs';
+import { DEFLATE_VARIANTS } from './echo.mjs';
 
 const PER_WORKER = 15_000;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -125,9 +125,7 @@ function deflateMemoryScenario(conns, quickConns) {
     id: `deflate-memory-${conns / 1000}k`,
     title: `Idle memory with permessage-deflate, ${label} connections`,
     what: `RSS growth per connection at ${label} connections that each exchanged one compressed ~16 KiB JSON message (so the codecs exist), then idle.`,
-    servers: Object.keys(DEFLATE_CONFIGS),
-    config: DEFLATE_CONFIGS,
-    labels: { wsx: 'wsx (shared)' },
+    ...DEFLATE_VARIANTS,
     params: (quick) => ({ conns: quick ? quickConns : conns, quick }),
     skip: () => fdSkip(conns),
     run: (ctx) => idleMemory(ctx, ctx.params.conns, { deflate: true, exchange: { kind: 'doc' } }),
