@@ -8,8 +8,9 @@ export const handshakes = {
   what:
     '100 concurrent loops of connect, upgrade, close frame, server closes TCP. The load ' +
     "generator's own kernel work per connection is about that of a fast server, so the " +
-    'measured rate can be capped by it; capacity = 1 s / server CPU per handshake is not.',
-  servers: ['wsx', 'ws', 'ws-addons', 'bun'],
+    'measured rate can be capped by it; capacity = 1 s / server CPU per handshake is not. ' +
+    'Node floor: a 101 written without validating anything, and the close answered.',
+  servers: ['wsx', 'ws', 'ws-addons', 'bun', 'floor'],
   params: (quick) => ({ concurrency: 100, ...window(quick) }),
   async run({ server, params, pin }) {
     const r = await runJob(

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Node's floor for idle memory: a bare net.Server that answers the opening handshake with a
-// hand-written 101 (the accept key of RFC 6455 §4.2.2) and then only holds the socket. What a
-// WebSocket server costs per idle connection beyond this is the library's own state.
+// Node's floor: a bare net.Server that answers the opening handshake with a hand-written 101
+// (the accept key of RFC 6455 §4.2.2), then holds the socket and answers the client's close
+// frame with its own and a TCP close. It validates nothing and is no WebSocket server; it is what
+// Node itself costs. Beyond it, a server's cost per idle connection and per handshake is its own.
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { args, ready } from './control.mjs';
@@ -10,6 +11,15 @@ const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const { port } = args();
 
 function noop() {}
+
+/** An empty close frame: the answer to the client's close (RFC 6455 §5.5.1). */
+const CLOSE = Buffer.from([0x88, 0x00]);
+
+/** After the handshake: a close frame (opcode 8, so the first byte is 0x88) is answered and TCP
+ * closed, as RFC 6455 §7.1.1 asks of a server; anything else is discarded. */
+function onFrames(chunk) {
+  if (chunk[0] === 0x88) this.end(CLOSE);
+}
 
 /** Accumulates the request head (usually one read), answers 101, then ignores what follows. */
 function onData(chunk) {
@@ -26,7 +36,7 @@ function onData(chunk) {
     'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
       `Sec-WebSocket-Accept: ${accept}\r\n\r\n`,
   );
-  this.on('data', noop); // keep reading (and discarding) so the peer never blocks
+  this.on('data', onFrames); // keep reading so the peer never blocks
 }
 
 const server = createServer((socket) => {
