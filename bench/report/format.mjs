@@ -9,10 +9,10 @@ export function num(value, digits = 2) {
   return value.toFixed(abs >= 1000 ? 0 : digits);
 }
 
-/** 0.1234 -> '0.12x', 31.4 -> '31x'. */
+/** 0.1234 -> '0.12x', 31.44 -> '31.4x', 123.4 -> '123x'. */
 export function ratio(value) {
   if (!Number.isFinite(value)) return '—';
-  return `${value >= 10 ? value.toFixed(0) : value.toFixed(2)}x`;
+  return `${value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2)}x`;
 }
 
 /** How much better than the baseline, whatever the direction: > 1 is better. */
