@@ -14,6 +14,9 @@ import type { IncomingMessage } from 'node:http';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type ServerOptions, type WebSocket, WebSocketServer } from 'wsx';
+import { within } from '../../packages/wsx/test/helpers/within.js';
+
+export { within };
 
 const fixtures = new URL('../../packages/wsx/test/fixtures/tls/', import.meta.url);
 
@@ -61,15 +64,6 @@ export const MAX_MESSAGE_SIZE = 4 * MIB;
 
 export function sha256(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
-}
-
-/** Rejects after `ms` with a message naming what was awaited, so no test hangs. */
-export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout>;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Waits for one `event` from `emitter`, at most `ms`. Resolves with the event's arguments. */

@@ -44,7 +44,7 @@ export class CloseEvent extends Event {
     super(type, init);
     this.#wasClean = Boolean(init.wasClean);
     this.#code = init.code === undefined ? 0 : toUnsignedShort(init.code, false);
-    this.#reason = init.reason === undefined ? '' : toDOMString(init.reason);
+    this.#reason = init.reason === undefined ? '' : domString(init.reason);
   }
 
   /** True when the connection closed cleanly: the closing handshake completed. */
@@ -191,7 +191,7 @@ export class WebSocket extends EventTarget {
   set binaryType(value: BinaryType) {
     // `attribute BinaryType binaryType`: Web IDL's setter for an enumeration "If S is not one of
     // the enumeration's values, then return" — an invalid value is ignored, nothing is thrown.
-    const type = toDOMString(value);
+    const type = domString(value);
     if (type === 'blob' || type === 'arraybuffer' || type === 'nodebuffer') this.#binaryType = type;
   }
 
@@ -239,7 +239,7 @@ export class WebSocket extends EventTarget {
   close(code?: number, reason?: string): void {
     // Web IDL: `optional [Clamp] unsigned short code, optional USVString reason`.
     const status = code === undefined ? undefined : toUnsignedShort(code, true);
-    const text = reason === undefined ? undefined : toDOMString(reason);
+    const text = reason === undefined ? undefined : domString(reason);
     // "1. If code is present, but is neither an integer equal to 1000 nor an integer in the range
     // 3000 to 4999, inclusive, throw an "InvalidAccessError" DOMException."
     if (status !== undefined && status !== 1000 && (status < 3000 || status > 4999)) {
@@ -444,7 +444,7 @@ export class WebSocket extends EventTarget {
 
 /** `DOMString`/`USVString`: ToString, which throws for a Symbol. Lone surrogates become U+FFFD
  * when the string is UTF-8 encoded, which is all this class does with strings. */
-function toDOMString(value: unknown): string {
+function domString(value: unknown): string {
   return typeof value === 'string' ? value : `${value as string}`;
 }
 
@@ -468,9 +468,9 @@ function parseUrl(url: unknown): URL {
   // API base URL, so a relative URL is a failure. "If urlRecord is failure, then throw a
   // "SyntaxError" DOMException."
   try {
-    record = new URL(toDOMString(url));
+    record = new URL(domString(url));
   } catch {
-    throw new DOMException(`invalid URL: ${toDOMString(url)}`, 'SyntaxError');
+    throw new DOMException(`invalid URL: ${domString(url)}`, 'SyntaxError');
   }
   // "If urlRecord's scheme is "http", then set urlRecord's scheme to "ws". Otherwise, if
   // urlRecord's scheme is "https", set urlRecord's scheme to "wss"."
@@ -493,8 +493,8 @@ function protocolList(protocols: unknown): string[] {
   const iterable =
     typeof protocols === 'object' && protocols !== null && Symbol.iterator in protocols;
   const list = iterable
-    ? Array.from(protocols as Iterable<unknown>, toDOMString)
-    : [toDOMString(protocols)];
+    ? Array.from(protocols as Iterable<unknown>, domString)
+    : [domString(protocols)];
   // "If any of the values in protocols occur more than once or otherwise fail to match the
   // requirements for elements that comprise the value of `Sec-WebSocket-Protocol` fields ...
   // then throw a "SyntaxError" DOMException." Repeats are compared ignoring case, as browsers
@@ -515,7 +515,7 @@ function toSendData(data: unknown): string | Uint8Array | Blob {
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   if (ArrayBuffer.isView(data))
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  return toDOMString(data);
+  return domString(data);
 }
 
 /** The standard's increments of bufferedAmount: UTF-8 length, Blob size, or bytes viewed. */

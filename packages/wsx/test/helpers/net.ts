@@ -9,6 +9,7 @@ import type { TestContext } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
 import type { ServerOptions } from '../../src/server/options.js';
 import { WebSocketServer } from '../../src/server/websocket-server.js';
+import { within } from './within.js';
 
 const fixtures = new URL('../fixtures/tls/', import.meta.url);
 
@@ -19,14 +20,7 @@ export const tlsFixtures = {
   key: readFileSync(new URL('server.key', fixtures)),
 };
 
-/** Rejects after `ms` with a message naming what was awaited, so no test hangs. */
-export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout>;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
+export { within };
 
 /**
  * Waits for one `event` from `emitter`, at most `ms`. Resolves with the event's arguments. Unlike
