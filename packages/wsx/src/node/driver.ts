@@ -34,6 +34,12 @@ export const kSweep = Symbol('wsx.sweep');
 
 /** How much a connection keeps of messages that arrive before anyone listens for them. */
 const EARLY_LIMIT = { messages: 64, bytes: 1024 * 1024 };
+/**
+ * mergeSmall copies chunks of at most 4 KiB (the bound up to which the core's frame writer
+ * copies payloads into its slab; larger payloads stay uncopied), up to 64 KiB in all.
+ */
+const MERGE_CHUNK_MAX = 4 * 1024;
+const MERGE_TOTAL_MAX = 64 * 1024;
 
 /** Queues a driver to be flushed at the end of the tick (set once the class exists). */
 let queueFlush: (driver: Driver<unknown>) => void;
@@ -741,16 +747,21 @@ export abstract class Driver<Data> extends LazyEventEmitter {
         : (error?: Error | null) => {
             for (const cb of callbacks) cb(error ?? undefined);
           };
-    const corked = chunks.length > 1;
-    if (corked) socket.cork();
     let ok = true;
-    for (let i = 0; i < chunks.length; i++) {
-      const chunk = chunks[i]!;
-      const last = i === chunks.length - 1;
-      if (chunk === SEND_EOF) socket.end();
-      else ok = socket.write(chunk, last ? done : undefined);
+    const merged = chunks.length > 1 ? mergeSmall(chunks) : null;
+    if (merged !== null) {
+      ok = socket.write(merged, done);
+    } else {
+      const corked = chunks.length > 1;
+      if (corked) socket.cork();
+      for (let i = 0; i < chunks.length; i++) {
+        const chunk = chunks[i]!;
+        const last = i === chunks.length - 1;
+        if (chunk === SEND_EOF) socket.end();
+        else ok = socket.write(chunk, last ? done : undefined);
+      }
+      if (corked) socket.uncork();
     }
-    if (corked) socket.uncork();
     if (!ok && !this.#needDrain) {
       this.#needDrain = true;
       socket.once('drain', Driver.#onDrain);
@@ -809,6 +820,21 @@ export abstract class Driver<Data> extends LazyEventEmitter {
     }
     return new ConnectionClosedError(received, sent, conn?.closeReceivedThenSent ?? false);
   }
+}
+
+/**
+ * Several small chunks of one write (topic messages: each subscriber's frames are shared bytes,
+ * so they are not merged in the core's output slab) copied into one buffer: one `write` instead
+ * of a corked batch, which costs the stream machinery a step per chunk and the kernel an iovec
+ * each. Null when the chunks end the stream, or hold a large payload (not worth a copy).
+ */
+function mergeSmall(chunks: readonly Uint8Array[]): Buffer | null {
+  let total = 0;
+  for (const chunk of chunks) {
+    if (chunk === SEND_EOF || chunk.length > MERGE_CHUNK_MAX) return null;
+    total += chunk.length;
+  }
+  return total <= MERGE_TOTAL_MAX ? Buffer.concat(chunks, total) : null;
 }
 
 function isNormal(code: number): boolean {

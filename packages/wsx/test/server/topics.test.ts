@@ -99,7 +99,7 @@ describe('topics', () => {
     b.close();
   });
 
-  it('frames once and writes once per subscriber per tick', async (t) => {
+  it('frames once and writes once per subscriber per tick, small frames as one buffer', async (t) => {
     const { server, url } = await startServer(t, { open: (ws) => void ws.subscribe('room') });
     const clients = await Promise.all(Array.from({ length: 5 }, () => connect(url)));
     const boxes = clients.map(inbox);
@@ -109,28 +109,40 @@ describe('topics', () => {
     const proto = Socket.prototype as unknown as Internal;
     const [write, writev] = [proto._write, proto._writev];
     const clientSockets = new Set(clients.map((c) => (c as unknown as { socket: Socket }).socket));
-    let writes = 0;
-    const counting = (original: (...a: unknown[]) => void) =>
+    const counts = { write: 0, writev: 0 };
+    const counting = (original: (...a: unknown[]) => void, kind: keyof typeof counts) =>
       function (this: Socket, ...args: unknown[]) {
-        if (!clientSockets.has(this)) writes++;
+        if (!clientSockets.has(this)) counts[kind]++;
         return original.apply(this, args);
       };
-    proto._write = counting(write);
-    proto._writev = counting(writev);
+    proto._write = counting(write, 'write');
+    proto._writev = counting(writev, 'writev');
     try {
       for (let i = 0; i < 100; i++) server.publish('room', `n${i}`);
+      await settle(2);
+      // Large payloads are not copied: frames of 8 KiB leave as a gathered write (writev).
+      for (let i = 0; i < 3; i++) server.publish('room', Buffer.alloc(8192, i), { binary: true });
       await settle(2);
     } finally {
       proto._write = write;
       proto._writev = writev;
     }
-    assert.equal(writes, 5, 'one write per subscriber for 100 publishes');
-    await until(() => boxes.every((b) => b.length === 100), 'all messages');
-    for (const box of boxes)
+    assert.deepEqual(
+      counts,
+      { write: 5, writev: 5 },
+      'per subscriber: the 100 small frames copied into one buffer, the 3 large ones gathered',
+    );
+    await until(() => boxes.every((b) => b.length === 103), 'all messages');
+    for (const box of boxes) {
       assert.deepEqual(
-        box,
+        box.slice(0, 100),
         Array.from({ length: 100 }, (_, i) => `n${i}`),
       );
+      assert.deepEqual(
+        box.slice(100),
+        [0, 1, 2].map((i) => String(Buffer.alloc(8192, i))),
+      );
+    }
     for (const c of clients) c.close();
   });
 
