@@ -77,6 +77,8 @@ export interface SettingsExtras<Data> {
   readonly onClosed?: ((ws: never) => void) | null;
   /** Visits a connection on each sweep (the WebSocket class provides it). */
   readonly visit: (member: never, now: number) => void;
+  /** The set the sweeper visits, when the owner keeps one of its connections anyway. */
+  readonly members?: Set<never>;
 }
 
 export function resolveSettings<Data>(
@@ -108,7 +110,12 @@ export function resolveSettings<Data>(
     sweeper:
       interval === 0
         ? null
-        : new Sweeper<unknown>(clock, interval, extras.visit as (m: unknown, now: number) => void),
+        : new Sweeper<unknown>(
+            clock,
+            interval,
+            extras.visit as (m: unknown, now: number) => void,
+            extras.members as Set<unknown> | undefined,
+          ),
     topics: extras.topics ?? null,
     onClosed: extras.onClosed ?? null,
   };

@@ -7,16 +7,26 @@
 import type { Clock, TimerHandle } from './clock.js';
 
 export class Sweeper<T> {
-  readonly #members = new Set<T>();
+  readonly #members: Set<T>;
   readonly #clock: Clock;
   readonly #interval: number;
   readonly #visit: (member: T, now: number) => void;
   #timer: TimerHandle | null = null;
 
-  constructor(clock: Clock, interval: number, visit: (member: T, now: number) => void) {
+  /**
+   * `members`: a set that already holds every connection to sweep (a server's connections), so
+   * that no connection costs an entry in two sets; by default the sweeper keeps its own.
+   */
+  constructor(
+    clock: Clock,
+    interval: number,
+    visit: (member: T, now: number) => void,
+    members: Set<T> = new Set(),
+  ) {
     this.#clock = clock;
     this.#interval = interval;
     this.#visit = visit;
+    this.#members = members;
   }
 
   add(member: T): void {

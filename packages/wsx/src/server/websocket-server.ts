@@ -79,6 +79,8 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
       topics: this.#topics as TopicRegistry,
       onClosed: this.#forget as (ws: never) => void,
       visit: sweep as (ws: never, now: number) => void,
+      // The sweep visits the server's own set of connections: no second entry per connection.
+      members: this.#connections as Set<never>,
     });
     this.#httpServer = (options.server as HttpServer | undefined) ?? null;
     this.#listener = null;
