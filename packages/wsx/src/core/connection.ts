@@ -45,6 +45,9 @@ const RSV1 = 0b100;
 /** Marks `#messageOpcode` of a compressed message (RSV1 on its first frame). */
 const COMPRESSED = 0x10;
 
+/** Marks `#frame` of a frame with FIN set. */
+const FRAME_FIN = 0x80;
+
 /** The end-of-stream marker in {@link Connection.dataToSend}: "half-close TCP now". */
 export const SEND_EOF: Uint8Array = new Uint8Array(0);
 
@@ -91,8 +94,8 @@ export class Connection extends FrameParser {
   /** Set once input must be ignored: the peer's close arrived, or the connection failed. */
   #discarding = false;
   // The frame being received.
-  #frameOpcode = 0;
-  #frameFin = false;
+  /** Its opcode, | FRAME_FIN when it is the last frame of its message. */
+  #frame = 0;
   #frameReceived = 0;
   /** Opcode of the data message being received (| COMPRESSED), 0 when none. */
   #messageOpcode = 0;
@@ -468,8 +471,7 @@ export class Connection extends FrameParser {
       this.#protocolError(problem[0], problem[1], problem[2]);
       return false;
     }
-    this.#frameOpcode = opcode;
-    this.#frameFin = fin;
+    this.#frame = fin ? opcode | FRAME_FIN : opcode;
     this.#frameReceived = 0;
     if (opcode === Opcode.TEXT || opcode === Opcode.BINARY) {
       // The frame rules allow RSV1 only on a first frame, and only when negotiated.
@@ -486,9 +488,9 @@ export class Connection extends FrameParser {
   ): boolean {
     const whole = frameEnd && this.#frameReceived === 0;
     this.#frameReceived += end - start;
-    if (this.#frameOpcode >= 0x8) return this.#controlPayload(data, start, end, frameEnd, whole);
+    if ((this.#frame & 0x0f) >= 0x8) return this.#controlPayload(data, start, end, frameEnd, whole);
     if (this.#messageOpcode >= COMPRESSED) return this.#compressedPiece(data, start, end, frameEnd);
-    if (whole && this.#frameFin && this.#message === null) {
+    if (whole && this.#frame >= FRAME_FIN && this.#message === null) {
       return this.#wholeMessage(data.subarray(start, end));
     }
     return this.#messagePiece(data, start, end, frameEnd);
@@ -528,9 +530,11 @@ export class Connection extends FrameParser {
     }
     // A single frame spread over reads: its whole size is known (received + still to come).
     const exact =
-      this.#frameFin && message.length === 0 ? this.#frameReceived + this.frameRemaining : 0;
+      this.#frame >= FRAME_FIN && message.length === 0
+        ? this.#frameReceived + this.frameRemaining
+        : 0;
     message.append(data, start, end, alloc, maxMessageSize, exact, this.#config.allocUnsafe);
-    if (!frameEnd || !this.#frameFin) return true;
+    if (!frameEnd || this.#frame < FRAME_FIN) return true;
     // RFC 6455 §5.6: the whole message must be valid UTF-8, so it cannot end mid-character.
     if (text && message.utf8 !== UTF8_ACCEPT) return this.#invalidUtf8();
     const payload = message.contents(EMPTY);
@@ -545,14 +549,14 @@ export class Connection extends FrameParser {
    * of the message, parsing pauses and the message becomes the {@link InflateWork}.
    */
   #compressedPiece(data: Uint8Array, start: number, end: number, frameEnd: boolean): boolean {
-    const whole = frameEnd && this.#frameFin && this.#message === null;
+    const whole = frameEnd && this.#frame >= FRAME_FIN && this.#message === null;
     let payload: Uint8Array;
     if (whole) {
       payload = data.subarray(start, end);
     } else {
       const message = this.#messageBuffer();
       message.append(data, start, end, this.#config.alloc, this.#config.maxMessageSize);
-      if (!frameEnd || !this.#frameFin) return true;
+      if (!frameEnd || this.#frame < FRAME_FIN) return true;
       payload = message.contents(EMPTY);
     }
     const binary = (this.#messageOpcode & 0x0f) === Opcode.BINARY;
@@ -601,7 +605,7 @@ export class Connection extends FrameParser {
       payload = control.contents(EMPTY);
       this.#control = null;
     }
-    switch (this.#frameOpcode) {
+    switch (this.#frame & 0x0f) {
       case Opcode.PING:
         return this.#onPing(payload);
       case Opcode.PONG:
