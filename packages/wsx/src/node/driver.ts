@@ -329,7 +329,9 @@ export abstract class Driver<Data> extends LazyEventEmitter {
     this.#socket = socket;
     if (head.length > 0) this.#head = head;
     (socket as BoundSocket)[kDriver] = this as unknown as Driver<unknown>;
-    socket.setTimeout(0);
+    // Clear a timeout left by an HTTP server (attached mode). Only then: setTimeout(0) on a
+    // socket that has none would still add a `timeout` property to every socket.
+    if (socket.timeout) socket.setTimeout(0);
     socket.setNoDelay(true);
     // Node ends our side when the peer's ends (no 'end' listener needed: 'close' follows, and
     // reports the end of stream to the connection). The server then closes TCP first.

@@ -143,6 +143,29 @@ describe('attached to an existing HTTP server ({ server, path })', () => {
     });
     await expectStatus(`ws://127.0.0.1:${port}/theirs`, 418);
   });
+
+  it('clears a socket timeout the HTTP server set; adds none where there was none', async (t) => {
+    const { server, port } = await httpServer(t);
+    server.setTimeout(60_000); // Node's http server then sets it on every socket it accepts
+    const sockets: (Socket | null)[] = [];
+    const socketOf = (ws: WebSocket) => (ws as unknown as { socket: Socket | null }).socket;
+    const attached = new WebSocketServer({ server, open: (ws) => void sockets.push(socketOf(ws)) });
+    const standalone = await startServer(t, { open: (ws) => void sockets.push(socketOf(ws)) });
+    t.after(() => attached.close());
+    const a = await connect(`ws://127.0.0.1:${port}/`);
+    const b = await connect(standalone.url);
+    await within(
+      (async () => {
+        while (sockets.length < 2) await new Promise((r) => setTimeout(r, 5));
+      })(),
+      5000,
+      'both connections to open',
+    );
+    assert.equal(sockets[0]?.timeout, 0, 'the HTTP server’s timeout is cleared');
+    assert.equal(sockets[1]?.timeout, undefined, 'a standalone socket never gets one');
+    a.close();
+    b.close();
+  });
 });
 
 describe('noServer and handleUpgrade', () => {
