@@ -387,12 +387,25 @@ export function encodeHead(
   startLine: string,
   fields: ReadonlyArray<readonly [string, string]>,
 ): Uint8Array {
+  return encodeLatin1(formatHead(startLine, fields));
+}
+
+/**
+ * {@link encodeHead} as text, one char per byte (latin1): for an I/O layer that can write a string
+ * without allocating a buffer for it.
+ *
+ * @throws {UsageError}
+ */
+export function formatHead(
+  startLine: string,
+  fields: ReadonlyArray<readonly [string, string]>,
+): string {
   let text = `${startLine}\r\n`;
   for (const [name, value] of fields) {
     assertHeaderField(name, value);
     text += `${name}: ${value}\r\n`;
   }
-  return encodeLatin1(`${text}\r\n`);
+  return `${text}\r\n`;
 }
 
 /** Chars -> bytes 1:1; the caller guarantees every char is at most U+00FF. */

@@ -67,6 +67,7 @@ export {
   buildRejectResponse,
   type ClientHandshake,
   computeAccept,
+  formatAcceptResponse,
   type RejectOptions,
   type RequestHeadLike,
   rejectionFor,

@@ -16,7 +16,14 @@ import {
   parseUpgradeList,
   quoteInput,
 } from './header-values.js';
-import { encodeHead, extraHeaderFields, type HeaderInit, type HttpHeaders } from './http-head.js';
+import {
+  encodeHead,
+  encodeLatin1,
+  extraHeaderFields,
+  formatHead,
+  type HeaderInit,
+  type HttpHeaders,
+} from './http-head.js';
 import { sha1 } from './sha1.js';
 
 /** What a valid client handshake asked for. */
@@ -260,6 +267,16 @@ const ACCEPT_RESERVED = new Set([
  * @see RFC 6455 §4.2.2 item 5
  */
 export function buildAcceptResponse(options: AcceptOptions): Uint8Array {
+  return encodeLatin1(formatAcceptResponse(options));
+}
+
+/**
+ * {@link buildAcceptResponse} as text, one char per byte (latin1): Node writes a short string
+ * without allocating a buffer per handshake.
+ *
+ * @throws {UsageError} as {@link buildAcceptResponse}.
+ */
+export function formatAcceptResponse(options: AcceptOptions): string {
   const fields: [string, string][] = [
     ['Upgrade', 'websocket'],
     ['Connection', 'Upgrade'],
@@ -275,7 +292,7 @@ export function buildAcceptResponse(options: AcceptOptions): Uint8Array {
     fields.push(['Sec-WebSocket-Extensions', extensions]);
   }
   fields.push(...extraHeaderFields(options.headers, ACCEPT_RESERVED));
-  return encodeHead('HTTP/1.1 101 Switching Protocols', fields);
+  return formatHead('HTTP/1.1 101 Switching Protocols', fields);
 }
 
 /** Reason phrases for the statuses a handshake is commonly refused with (RFC 7231 §6, RFC 6585). */

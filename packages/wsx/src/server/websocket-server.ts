@@ -18,9 +18,9 @@ import { formatExtensionHeader } from '../core/extension-header.js';
 import type { PreparedMessage } from '../core/frame-writer.js';
 import { HttpHeaders } from '../core/http-head.js';
 import {
-  buildAcceptResponse,
   buildRejectResponse,
   type ClientHandshake,
+  formatAcceptResponse,
   rejectionFor,
   selectSubprotocol,
   validateRequest,
@@ -309,7 +309,9 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
       return null;
     }
     const compression = this.#negotiateCompression(handshake);
-    socket.write(this.#response(handshake.key, protocol, compression?.extensions ?? null, req));
+    // As text: Node writes a short latin1 string from the stack, with no buffer per handshake.
+    const response = this.#response(handshake.key, protocol, compression?.extensions ?? null, req);
+    socket.write(response, 'latin1');
     const ws = new WebSocket<Data>(null);
     ws[kAttach]({
       socket,
@@ -354,29 +356,21 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
     return compression.connection(agreed.params, formatExtensionHeader([agreed.response]));
   }
 
-  #response(
-    key: string,
-    protocol: string,
-    extensions: string | null,
-    req: UpgradeSource,
-  ): Uint8Array {
-    const bytes = buildAcceptResponse({
+  #response(key: string, protocol: string, extensions: string | null, req: UpgradeSource): string {
+    const head = formatAcceptResponse({
       key,
       protocol: protocol === '' ? null : protocol,
       extensions,
     });
-    if (this.listenerCount('headers') === 0) return bytes;
+    if (this.listenerCount('headers') === 0) return head;
     // `ws`'s 'headers' event: listeners may append header lines to the response.
-    const lines = Buffer.from(bytes)
-      .toString('latin1')
-      .split('\r\n')
-      .filter((l) => l !== '');
+    const lines = head.split('\r\n').filter((l) => l !== '');
     this.emit('headers', lines, req);
     for (const line of lines) {
       if (/[\r\n]/.test(line))
         throw new TypeError(`a header line may not contain CR or LF: ${line}`);
     }
-    return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
+    return `${lines.join('\r\n')}\r\n\r\n`;
   }
 
   #open(ws: WebSocket<Data>, req: UpgradeSource, cb: UpgradeCallback<Data> | undefined): void {

@@ -11,6 +11,7 @@ import {
   buildAcceptResponse,
   buildRejectResponse,
   computeAccept,
+  formatAcceptResponse,
   rejectionFor,
   selectSubprotocol,
   validateRequest,
@@ -367,6 +368,14 @@ describe('RFC 6455 §4.2.2 item 5: the 101 response', () => {
   it('reproduces the RFC 6455 §1.2 example response byte for byte', () => {
     const bytes = buildAcceptResponse({ key: 'dGhlIHNhbXBsZSBub25jZQ==', protocol: 'chat' });
     assert.equal(decodeLatin1(bytes), RFC_RESPONSE);
+  });
+
+  it('formatAcceptResponse gives the same response as latin1 text, with the same checks', () => {
+    const key = 'dGhlIHNhbXBsZSBub25jZQ==';
+    assert.equal(formatAcceptResponse({ key, protocol: 'chat' }), RFC_RESPONSE);
+    assert.throws(() => formatAcceptResponse({ key, protocol: 'not a token' }), {
+      code: 'WSX_ERR_INVALID_ARGUMENT',
+    });
   });
 
   it('omits Sec-WebSocket-Protocol and Sec-WebSocket-Extensions when null or absent', () => {
