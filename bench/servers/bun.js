@@ -1,9 +1,10 @@
 // Bun's built-in server (uWebSockets underneath), the reference ceiling: echo on `/`,
 // publish/subscribe on `/broadcast`. Run with the bun binary from the npm package:
 //   bun bench/servers/bun.js [port] ['{"deflate":true}']
-// stdin: `gc` -> Bun.gc(true), answered `ok gc {memoryUsage}` (the channel of control.mjs).
-const port = Number(process.argv[2] ?? 0);
-const config = JSON.parse(process.argv[3] ?? '{}');
+// The control channel of control.mjs, with Bun.gc(true) as its `gc`.
+import { args, info, ready } from './control.mjs';
+
+const { port, config } = args();
 
 const server = Bun.serve({
   hostname: '127.0.0.1',
@@ -25,19 +26,5 @@ const server = Bun.serve({
   },
 });
 
-process.stdout.write(`${server.port}\n`);
-process.stdout.write(`info ${JSON.stringify({ deflate: config.deflate ?? false })}\n`);
-let pending = '';
-process.stdin.setEncoding('utf8');
-process.stdin.on('data', (chunk) => {
-  pending += chunk;
-  for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
-    const command = pending.slice(0, nl).trim();
-    pending = pending.slice(nl + 1);
-    if (command === 'gc') {
-      Bun.gc(true);
-      process.stdout.write(`ok gc ${JSON.stringify(process.memoryUsage())}\n`);
-    }
-  }
-});
-process.stdin.on('end', () => process.exit(0));
+ready(server.port, () => Bun.gc(true));
+info({ deflate: config.deflate ?? false });

@@ -1,15 +1,25 @@
-// The servers' shared plumbing (Node servers; bun.js has its own few lines):
+// The servers' shared plumbing (the Node servers and bun.js):
 // - argv: [port (0: any free port), config JSON]; the port is printed alone on the first line;
 // - a tiny control channel on stdin, one command per line, each answered on stdout:
-//   `gc` -> full garbage collection (node --expose-gc), answered `ok gc {process.memoryUsage()}`.
+//   `gc` -> full garbage collection (node --expose-gc; Bun.gc in Bun), answered
+//   `ok gc {process.memoryUsage()}`.
 
 /** { port, config } from argv. */
 export function args() {
   return { port: Number(process.argv[2] ?? 0), config: JSON.parse(process.argv[3] ?? '{}') };
 }
 
-/** Prints the port (the runner waits for this first line), then serves control commands. */
-export function ready(port) {
+/** Node's full collection; twice: the first may leave finalizable objects for the second. */
+function nodeGc() {
+  globalThis.gc?.();
+  globalThis.gc?.();
+}
+
+/**
+ * Prints the port (the runner waits for this first line), then serves control commands. `collect`
+ * is the runtime's full garbage collection.
+ */
+export function ready(port, collect = nodeGc) {
   process.stdout.write(`${port}\n`);
   let pending = '';
   process.stdin.setEncoding('utf8');
@@ -19,8 +29,7 @@ export function ready(port) {
       const command = pending.slice(0, nl).trim();
       pending = pending.slice(nl + 1);
       if (command === 'gc') {
-        globalThis.gc?.();
-        globalThis.gc?.(); // twice: the first may leave finalizable objects for the second
+        collect();
         process.stdout.write(`ok gc ${JSON.stringify(process.memoryUsage())}\n`);
       }
     }
