@@ -70,8 +70,9 @@ const STATUS_CODE = /^[0-9]{3}$/;
  */
 export class HttpHeaders {
   readonly #raw: readonly string[];
-  /** Lower-cased name -> values in order; built on first lookup. */
-  #index: Map<string, string[]> | undefined;
+  /** The field names lower-cased, in order; built on first lookup. A handshake has about ten
+   * fields, so a scan of this beats building a map per request. */
+  #names: string[] | undefined;
 
   constructor(raw: readonly string[]) {
     if (raw.length % 2 !== 0) {
@@ -97,30 +98,38 @@ export class HttpHeaders {
    * in order, separated by a comma."
    */
   get(name: string): string | undefined {
-    return this.#lookup(name)?.join(', ');
+    const names = this.#lowerNames();
+    const key = name.toLowerCase();
+    let joined: string | undefined;
+    for (let i = 0; i < names.length; i++) {
+      if (names[i] !== key) continue;
+      const value = this.#raw[2 * i + 1]!;
+      joined = joined === undefined ? value : `${joined}, ${value}`;
+    }
+    return joined;
   }
 
   /** Each value of `name`, one per header line, in order. */
   getAll(name: string): string[] {
-    return this.#lookup(name)?.slice() ?? [];
+    const names = this.#lowerNames();
+    const key = name.toLowerCase();
+    const values: string[] = [];
+    for (let i = 0; i < names.length; i++) if (names[i] === key) values.push(this.#raw[2 * i + 1]!);
+    return values;
   }
 
   has(name: string): boolean {
-    return this.#lookup(name) !== undefined;
+    return this.#lowerNames().includes(name.toLowerCase());
   }
 
-  #lookup(name: string): string[] | undefined {
-    if (this.#index === undefined) {
-      this.#index = new Map();
-      for (let i = 0; i < this.#raw.length; i += 2) {
-        // Field names are tokens, hence ASCII: toLowerCase() is an ASCII case fold here.
-        const key = this.#raw[i]!.toLowerCase();
-        const values = this.#index.get(key);
-        if (values === undefined) this.#index.set(key, [this.#raw[i + 1]!]);
-        else values.push(this.#raw[i + 1]!);
-      }
+  #lowerNames(): string[] {
+    if (this.#names === undefined) {
+      const names: string[] = [];
+      // Field names are tokens, hence ASCII: toLowerCase() is an ASCII case fold here.
+      for (let i = 0; i < this.#raw.length; i += 2) names.push(this.#raw[i]!.toLowerCase());
+      this.#names = names;
     }
-    return this.#index.get(name.toLowerCase());
+    return this.#names;
   }
 }
 
@@ -307,6 +316,11 @@ function hasControlChar(s: string): boolean {
   return false;
 }
 
+function isAscii(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return false;
+  return true;
+}
+
 function isVisibleAscii(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const code = s.charCodeAt(i);
@@ -315,8 +329,12 @@ function isVisibleAscii(s: string): boolean {
   return true;
 }
 
+/** ASCII is UTF-8 too: for bytes below 0x80, the native UTF-8 decoder is the 1:1 mapping. */
+const asciiDecoder = new TextDecoder('utf-8');
+
 /** Bytes -> chars 1:1 (ISO-8859-1). `TextDecoder('latin1')` is windows-1252, which is not 1:1. */
 export function decodeLatin1(bytes: Uint8Array): string {
+  if (isAscii(bytes)) return asciiDecoder.decode(bytes);
   let out = '';
   for (let i = 0; i < bytes.length; i += 0x2000) {
     const chunk = bytes.subarray(i, i + 0x2000);

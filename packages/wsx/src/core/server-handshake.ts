@@ -24,7 +24,7 @@ import {
   type HeaderInit,
   type HttpHeaders,
 } from './http-head.js';
-import { sha1 } from './sha1.js';
+import { sha1OfText } from './sha1.js';
 
 /** What a valid client handshake asked for. */
 export interface ClientHandshake {
@@ -213,7 +213,7 @@ function readExtensions(headers: HttpHeaders): ExtensionOffer[] {
  * @see RFC 6455 §4.2.2 item 5.4, §1.3
  */
 export function computeAccept(key: string): string {
-  return encodeBase64(sha1(new TextEncoder().encode(key + WEBSOCKET_GUID)));
+  return encodeBase64(sha1OfText(key + WEBSOCKET_GUID));
 }
 
 /**

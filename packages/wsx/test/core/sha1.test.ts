@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { sha1 } from '../../src/core/sha1.js';
+import { sha1, sha1OfText } from '../../src/core/sha1.js';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -54,6 +54,25 @@ describe('SHA-1 against node:crypto (property)', () => {
       fc.property(fc.uint8Array({ maxLength: 1000 }), (input) => {
         assert.equal(hex(sha1(input)), nodeSha1(input));
       }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('sha1OfText: the digest of a string as UTF-8', () => {
+  it('hashes a handshake key and the GUID (ASCII, written without encoding)', () => {
+    const text = 'dGhlIHNhbXBsZSBub25jZQ==258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+    assert.equal(hex(sha1OfText(text)), nodeSha1(ascii(text)));
+  });
+
+  it('agrees with node:crypto on any string, ASCII or not, long after short', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 300 })),
+        (text) => {
+          assert.equal(hex(sha1OfText(text)), nodeSha1(ascii(text)));
+        },
+      ),
       { numRuns: 300 },
     );
   });
