@@ -19,29 +19,45 @@ const DECODE_TABLE = (() => {
 
 const PAD = 0x3d; // '='
 
+/** The alphabet's char codes. */
+const CODES = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
+
 /**
  * Encodes `bytes` as base64, with padding.
  *
  * @see RFC 4648 §4
  */
 export function encodeBase64(bytes: Uint8Array): string {
-  let out = '';
+  // Char codes gathered in one array, turned into one string: no intermediate strings.
+  const codes = new Array<number>(Math.ceil(bytes.length / 3) * 4);
   const whole = bytes.length - (bytes.length % 3);
+  let o = 0;
   for (let i = 0; i < whole; i += 3) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out += ALPHABET[n >>> 18]! + ALPHABET[(n >>> 12) & 63]! + ALPHABET[(n >>> 6) & 63]!;
-    out += ALPHABET[n & 63]!;
+    codes[o++] = CODES[n >>> 18]!;
+    codes[o++] = CODES[(n >>> 12) & 63]!;
+    codes[o++] = CODES[(n >>> 6) & 63]!;
+    codes[o++] = CODES[n & 63]!;
   }
   const rest = bytes.length - whole;
-  if (rest === 1) {
-    const n = bytes[whole]! << 16;
-    out += `${ALPHABET[n >>> 18]!}${ALPHABET[(n >>> 12) & 63]!}==`;
-  } else if (rest === 2) {
-    const n = (bytes[whole]! << 16) | (bytes[whole + 1]! << 8);
-    out += `${ALPHABET[n >>> 18]!}${ALPHABET[(n >>> 12) & 63]!}${ALPHABET[(n >>> 6) & 63]!}=`;
+  if (rest > 0) {
+    const n = (bytes[whole]! << 16) | (rest === 2 ? bytes[whole + 1]! << 8 : 0);
+    codes[o++] = CODES[n >>> 18]!;
+    codes[o++] = CODES[(n >>> 12) & 63]!;
+    codes[o++] = rest === 2 ? CODES[(n >>> 6) & 63]! : PAD;
+    codes[o++] = PAD;
+  }
+  // fromCharCode takes its codes as arguments: a bounded number per call.
+  if (codes.length <= CHUNK) return String.fromCharCode.apply(null, codes);
+  let out = '';
+  for (let i = 0; i < codes.length; i += CHUNK) {
+    out += String.fromCharCode.apply(null, codes.slice(i, i + CHUNK));
   }
   return out;
 }
+
+/** Char codes per String.fromCharCode call. */
+const CHUNK = 0x2000;
 
 /**
  * Decodes standard, padded base64; `null` when `str` is not exactly that.
@@ -53,26 +69,50 @@ export function encodeBase64(bytes: Uint8Array): string {
  * set to zero"
  */
 export function decodeBase64(str: string): Uint8Array | null {
-  if (str.length % 4 !== 0) return null;
-  const padding = str.endsWith('==') ? 2 : str.endsWith('=') ? 1 : 0;
-  const out = new Uint8Array((str.length / 4) * 3 - padding);
+  const length = base64ByteLength(str);
+  if (length === -1) return null;
+  const out = new Uint8Array(length);
+  decodeInto(str, out);
+  return out;
+}
+
+/**
+ * How many bytes `str` decodes to, or -1 when it is not canonical, padded base64 (the rules of
+ * {@link decodeBase64}); checks without allocating.
+ */
+export function base64ByteLength(str: string): number {
+  if (str.length % 4 !== 0) return -1;
+  const length = (str.length / 4) * 3 - padding(str);
+  return decodeInto(str, null) ? length : -1;
+}
+
+function padding(str: string): number {
+  return str.endsWith('==') ? 2 : str.endsWith('=') ? 1 : 0;
+}
+
+/** Checks `str` (length a multiple of 4) and, given `out`, writes its bytes there. */
+function decodeInto(str: string, out: Uint8Array | null): boolean {
+  const pad = padding(str);
+  const length = (str.length / 4) * 3 - pad;
   let o = 0;
   for (let i = 0; i < str.length; i += 4) {
     const last = i + 4 === str.length;
     const a = sextet(str, i);
     const b = sextet(str, i + 1);
-    const c = last && padding === 2 ? padSextet(str, i + 2) : sextet(str, i + 2);
-    const d = last && padding >= 1 ? padSextet(str, i + 3) : sextet(str, i + 3);
-    if ((a | b | c | d) < 0) return null;
+    const c = last && pad === 2 ? padSextet(str, i + 2) : sextet(str, i + 2);
+    const d = last && pad >= 1 ? padSextet(str, i + 3) : sextet(str, i + 3);
+    if ((a | b | c | d) < 0) return false;
     const n = (a << 18) | (b << 12) | (c << 6) | d;
-    out[o++] = n >>> 16;
-    if (o < out.length) out[o++] = (n >>> 8) & 0xff;
-    if (o < out.length) out[o++] = n & 0xff;
     // RFC 4648 §3.5: the bits dropped by the padding must be zero, else the encoding is not
     // canonical.
-    if (last && (n & ((1 << (padding * 8)) - 1)) !== 0) return null;
+    if (last && (n & ((1 << (pad * 8)) - 1)) !== 0) return false;
+    if (out !== null) {
+      out[o++] = n >>> 16;
+      if (o < length) out[o++] = (n >>> 8) & 0xff;
+      if (o < length) out[o++] = n & 0xff;
+    }
   }
-  return out;
+  return true;
 }
 
 function sextet(str: string, index: number): number {

@@ -9,7 +9,7 @@
  */
 
 import { ErrorCode, HandshakeError, UsageError } from './errors.js';
-import { isOws, isToken, quoteInput, trimOws } from './header-values.js';
+import { isOws, isToken, quoteInput } from './header-values.js';
 
 /** Same as Node's default `--max-http-header-size`, so wsx and `node:http` agree. */
 export const DEFAULT_MAX_HEAD_SIZE = 16384;
@@ -70,15 +70,12 @@ const STATUS_CODE = /^[0-9]{3}$/;
  */
 export class HttpHeaders {
   readonly #raw: readonly string[];
-  /** The field names lower-cased, in order; built on first lookup. A handshake has about ten
-   * fields, so a scan of this beats building a map per request. */
-  #names: string[] | undefined;
 
   constructor(raw: readonly string[]) {
     if (raw.length % 2 !== 0) {
       throw new UsageError(`raw headers must alternate names and values (got ${raw.length} items)`);
     }
-    this.#raw = raw.slice();
+    this.#raw = adopting ? raw : raw.slice();
   }
 
   /** Builds headers from a record or from name/value pairs. */
@@ -98,12 +95,9 @@ export class HttpHeaders {
    * in order, separated by a comma."
    */
   get(name: string): string | undefined {
-    const names = this.#lowerNames();
-    const key = name.toLowerCase();
     let joined: string | undefined;
-    for (let i = 0; i < names.length; i++) {
-      if (names[i] !== key) continue;
-      const value = this.#raw[2 * i + 1]!;
+    for (let i = this.#next(name, 0); i !== -1; i = this.#next(name, i + 2)) {
+      const value = this.#raw[i + 1]!;
       joined = joined === undefined ? value : `${joined}, ${value}`;
     }
     return joined;
@@ -111,26 +105,66 @@ export class HttpHeaders {
 
   /** Each value of `name`, one per header line, in order. */
   getAll(name: string): string[] {
-    const names = this.#lowerNames();
-    const key = name.toLowerCase();
     const values: string[] = [];
-    for (let i = 0; i < names.length; i++) if (names[i] === key) values.push(this.#raw[2 * i + 1]!);
+    for (let i = this.#next(name, 0); i !== -1; i = this.#next(name, i + 2)) {
+      values.push(this.#raw[i + 1]!);
+    }
     return values;
   }
 
-  has(name: string): boolean {
-    return this.#lowerNames().includes(name.toLowerCase());
+  /** How many header lines are named `name`. */
+  count(name: string): number {
+    let count = 0;
+    for (let i = this.#next(name, 0); i !== -1; i = this.#next(name, i + 2)) count++;
+    return count;
   }
 
-  #lowerNames(): string[] {
-    if (this.#names === undefined) {
-      const names: string[] = [];
-      // Field names are tokens, hence ASCII: toLowerCase() is an ASCII case fold here.
-      for (let i = 0; i < this.#raw.length; i += 2) names.push(this.#raw[i]!.toLowerCase());
-      this.#names = names;
-    }
-    return this.#names;
+  has(name: string): boolean {
+    return this.#next(name, 0) !== -1;
   }
+
+  /**
+   * The index in the raw list of the first field named `name` at or after `from`, or -1. A
+   * handshake has about ten fields: a scan comparing names in place beats building an index
+   * (or lower-cased copies) per request.
+   */
+  #next(name: string, from: number): number {
+    const raw = this.#raw;
+    for (let i = from; i < raw.length; i += 2) {
+      if (sameFieldName(raw[i]!, name)) return i;
+    }
+    return -1;
+  }
+}
+
+/** Set while the parser hands over a list it built, which needs no defensive copy. */
+let adopting = false;
+
+/** Headers over `raw`, which the caller gives up (no copy). */
+function adoptHeaders(raw: string[]): HttpHeaders {
+  adopting = true;
+  try {
+    return new HttpHeaders(raw);
+  } finally {
+    adopting = false;
+  }
+}
+
+/**
+ * Whether two field names are equal ignoring ASCII case. RFC 7230 §3.2: "Each header field
+ * consists of a case-insensitive field name". Only A-Z fold; names are tokens, hence ASCII.
+ */
+function sameFieldName(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0x41 && x <= 0x5a) x += 0x20;
+    if (y >= 0x41 && y <= 0x5a) y += 0x20;
+    if (x !== y) return false;
+  }
+  return true;
 }
 
 /**
@@ -160,9 +194,8 @@ export function parseRequestHead(
 ): HeadParseResult<HttpRequestHead> {
   const found = readHead(bytes, limits, 'request');
   if (found === null) return { complete: false };
-  const [startLine, ...fieldLines] = found.lines;
-  const [method, target, version] = parseRequestLine(startLine!);
-  const headers = parseFields(fieldLines, 'request');
+  const [method, target, version] = parseRequestLine(found.lines[0]!);
+  const headers = parseFields(found.lines, 'request');
   return { complete: true, head: { method, target, version, headers }, bodyOffset: found.end };
 }
 
@@ -179,9 +212,8 @@ export function parseResponseHead(
 ): HeadParseResult<HttpResponseHead> {
   const found = readHead(bytes, limits, 'response');
   if (found === null) return { complete: false };
-  const [startLine, ...fieldLines] = found.lines;
-  const [version, status, reason] = parseStatusLine(startLine!);
-  const headers = parseFields(fieldLines, 'response');
+  const [version, status, reason] = parseStatusLine(found.lines[0]!);
+  const headers = parseFields(found.lines, 'response');
   return { complete: true, head: { version, status, reason, headers }, bodyOffset: found.end };
 }
 
@@ -271,18 +303,15 @@ function parseStatusLine(line: string): [version: string, status: number, reason
   return [version, Number(code), rest.slice(1)];
 }
 
-/** Parses the header field lines into {@link HttpHeaders}. */
+/** Parses the header field lines (all of `lines` after the start line) into {@link HttpHeaders}. */
 function parseFields(lines: readonly string[], side: Side): HttpHeaders {
   const raw: string[] = [];
-  for (const line of lines) {
-    const [name, value] = parseField(line, side);
-    raw.push(name, value);
-  }
-  return new HttpHeaders(raw);
+  for (let i = 1; i < lines.length; i++) parseField(lines[i]!, side, raw);
+  return adoptHeaders(raw);
 }
 
-/** RFC 7230 §3.2: `header-field = field-name ":" OWS field-value OWS`. */
-function parseField(line: string, side: Side): [name: string, value: string] {
+/** RFC 7230 §3.2: `header-field = field-name ":" OWS field-value OWS`; pushes name and value. */
+function parseField(line: string, side: Side, raw: string[]): void {
   // RFC 7230 §3.2.4: "A server that receives an obs-fold in a request message [...] MUST either
   // reject the message by sending a 400 (Bad Request) [...] or replace each received obs-fold".
   if (isOws(line.charCodeAt(0))) {
@@ -297,11 +326,15 @@ function parseField(line: string, side: Side): [name: string, value: string] {
     throw malformed(side, `whitespace between header name and colon in ${quoteInput(name)}`);
   }
   if (!isToken(name)) throw malformed(side, `invalid header name ${quoteInput(name)}`);
-  const value = trimOws(line.slice(colon + 1));
+  let start = colon + 1;
+  let end = line.length;
+  while (start < end && isOws(line.charCodeAt(start))) start++;
+  while (end > start && isOws(line.charCodeAt(end - 1))) end--;
+  const value = line.slice(start, end);
   if (hasControlChar(value)) {
     throw malformed(side, `control character in the value of header ${quoteInput(name)}`);
   }
-  return [name, value];
+  raw.push(name, value);
 }
 
 /**

@@ -5,7 +5,7 @@
  * @see RFC 6455 §4.2
  */
 
-import { decodeBase64, encodeBase64 } from './base64.js';
+import { base64ByteLength, encodeBase64 } from './base64.js';
 import { WEBSOCKET_GUID, WEBSOCKET_VERSION } from './constants.js';
 import { ErrorCode, HandshakeError, UsageError } from './errors.js';
 import { type ExtensionOffer, parseExtensionHeader } from './extension-header.js';
@@ -17,10 +17,10 @@ import {
   quoteInput,
 } from './header-values.js';
 import {
+  assertHeaderField,
   encodeHead,
   encodeLatin1,
   extraHeaderFields,
-  formatHead,
   type HeaderInit,
   type HttpHeaders,
 } from './http-head.js';
@@ -100,9 +100,10 @@ function checkRequestLine(head: RequestHeadLike): void {
  * header field containing the server's authority"), so it is rejected too.
  */
 function checkHost(headers: HttpHeaders): string {
-  const hosts = headers.getAll('Host');
-  if (hosts.length === 1 && hosts[0] !== '') return hosts[0]!;
-  const problem = hosts.length === 0 ? 'is missing' : hosts.length > 1 ? 'is repeated' : 'is empty';
+  const count = headers.count('Host');
+  const host = headers.get('Host');
+  if (count === 1 && host !== '') return host!;
+  const problem = count === 0 ? 'is missing' : count > 1 ? 'is repeated' : 'is empty';
   throw new HandshakeError(ErrorCode.MISSING_HOST, 400, `Host header ${problem}`);
 }
 
@@ -149,14 +150,15 @@ function checkConnection(headers: HttpHeaders): void {
  *   client can tell what to retry with (§4.4).
  */
 function checkVersion(headers: HttpHeaders): void {
-  const versions = headers.getAll('Sec-WebSocket-Version');
-  if (versions.length === 1 && versions[0] === WEBSOCKET_VERSION) return;
+  const count = headers.count('Sec-WebSocket-Version');
+  const version = headers.get('Sec-WebSocket-Version');
+  if (count === 1 && version === WEBSOCKET_VERSION) return;
   const options = { headers: VERSION_HEADERS };
-  if (versions.length === 1) {
-    const message = `unsupported Sec-WebSocket-Version ${quoteInput(versions[0]!)}; this server speaks 13`;
+  if (count === 1) {
+    const message = `unsupported Sec-WebSocket-Version ${quoteInput(version!)}; this server speaks 13`;
     throw new HandshakeError(ErrorCode.UNSUPPORTED_VERSION, 426, message, options);
   }
-  const problem = versions.length === 0 ? 'is missing' : 'is repeated';
+  const problem = count === 0 ? 'is missing' : 'is repeated';
   const message = `Sec-WebSocket-Version header ${problem}; it must be 13`;
   throw new HandshakeError(ErrorCode.UNSUPPORTED_VERSION, 400, message, options);
 }
@@ -167,13 +169,13 @@ function checkVersion(headers: HttpHeaders): void {
  * than once in an HTTP request."
  */
 function checkKey(headers: HttpHeaders): string {
-  const keys = headers.getAll('Sec-WebSocket-Key');
-  if (keys.length !== 1) {
-    const message = `Sec-WebSocket-Key header ${keys.length === 0 ? 'is missing' : 'is repeated'}`;
+  const count = headers.count('Sec-WebSocket-Key');
+  if (count !== 1) {
+    const message = `Sec-WebSocket-Key header ${count === 0 ? 'is missing' : 'is repeated'}`;
     throw new HandshakeError(ErrorCode.INVALID_KEY, 400, message);
   }
-  const key = keys[0]!;
-  if (decodeBase64(key)?.length !== 16) {
+  const key = headers.get('Sec-WebSocket-Key')!;
+  if (base64ByteLength(key) !== 16) {
     const message = `Sec-WebSocket-Key must be 16 bytes, base64-encoded (got ${quoteInput(key)})`;
     throw new HandshakeError(ErrorCode.INVALID_KEY, 400, message);
   }
@@ -277,22 +279,27 @@ export function buildAcceptResponse(options: AcceptOptions): Uint8Array {
  * @throws {UsageError} as {@link buildAcceptResponse}.
  */
 export function formatAcceptResponse(options: AcceptOptions): string {
-  const fields: [string, string][] = [
-    ['Upgrade', 'websocket'],
-    ['Connection', 'Upgrade'],
-    ['Sec-WebSocket-Accept', computeAccept(options.key)],
-  ];
-  const { protocol, extensions } = options;
+  // Written directly (one string, no field list): this runs once per accepted connection.
+  let text =
+    'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+    `Sec-WebSocket-Accept: ${computeAccept(options.key)}\r\n`;
+  const { protocol, extensions, headers } = options;
   if (protocol !== undefined && protocol !== null) {
     if (!isToken(protocol))
       throw new UsageError(`subprotocol ${quoteInput(protocol)} is not a token`);
-    fields.push(['Sec-WebSocket-Protocol', protocol]);
+    text += `Sec-WebSocket-Protocol: ${protocol}\r\n`;
   }
   if (extensions !== undefined && extensions !== null && extensions !== '') {
-    fields.push(['Sec-WebSocket-Extensions', extensions]);
+    assertHeaderField('Sec-WebSocket-Extensions', extensions);
+    text += `Sec-WebSocket-Extensions: ${extensions}\r\n`;
   }
-  fields.push(...extraHeaderFields(options.headers, ACCEPT_RESERVED));
-  return formatHead('HTTP/1.1 101 Switching Protocols', fields);
+  if (headers !== undefined) {
+    for (const [name, value] of extraHeaderFields(headers, ACCEPT_RESERVED)) {
+      assertHeaderField(name, value);
+      text += `${name}: ${value}\r\n`;
+    }
+  }
+  return `${text}\r\n`;
 }
 
 /** Reason phrases for the statuses a handshake is commonly refused with (RFC 7231 §6, RFC 6585). */

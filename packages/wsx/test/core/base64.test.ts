@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { decodeBase64, encodeBase64 } from '../../src/core/base64.js';
+import { base64ByteLength, decodeBase64, encodeBase64 } from '../../src/core/base64.js';
 
 const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -66,6 +66,11 @@ describe('base64 against Buffer (property)', () => {
     );
   });
 
+  it('encodes an input longer than one String.fromCharCode call takes (8,192 codes)', () => {
+    const bytes = Uint8Array.from({ length: 10_000 }, (_, i) => (i * 7) & 0xff);
+    assert.equal(encodeBase64(bytes), Buffer.from(bytes).toString('base64'));
+  });
+
   it('decodes what it encodes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
@@ -84,6 +89,8 @@ describe('base64 against Buffer (property)', () => {
     fc.assert(
       fc.property(candidate, (s) => {
         const decoded = decodeBase64(s);
+        // base64ByteLength checks the same rules without decoding.
+        assert.equal(base64ByteLength(s), decoded === null ? -1 : decoded.length);
         if (decoded === null) return;
         assert.deepEqual(decoded, new Uint8Array(Buffer.from(s, 'base64')));
         assert.equal(encodeBase64(decoded), s);

@@ -357,6 +357,31 @@ describe('HttpHeaders (RFC 7230 §3.2, §3.2.2)', () => {
   it('rejects a raw list of odd length', () => {
     assert.throws(() => new HttpHeaders(['A']), UsageError);
   });
+
+  it('counts the lines of a field', () => {
+    assert.equal(headers.count('X-A'), 2);
+    assert.equal(headers.count('host'), 1);
+    assert.equal(headers.count('missing'), 0);
+  });
+
+  it('folds only A-Z: token symbols one bit apart stay distinct', () => {
+    // '^' (0x5e) and '~' (0x7e), '@' is no tchar but '`' (0x60) is: a case fold by OR-ing 0x20
+    // would merge them.
+    const symbols = new HttpHeaders(['A^B', '1', 'a~b', '2', 'X`', '3']);
+    assert.equal(symbols.get('a^b'), '1');
+    assert.equal(symbols.get('A~B'), '2');
+    assert.equal(symbols.count('A^B'), 1);
+    assert.equal(symbols.has('X@'), false);
+    assert.equal(symbols.get('x`'), '3');
+  });
+
+  it('keeps the head it parsed: the fields as they came, looked up case-insensitively', () => {
+    const text = 'GET / HTTP/1.1\r\nHost: a\r\nX-Dup: 1\r\nx-dup:  2 \r\n\r\n';
+    const parsed = parseRequestHead(new TextEncoder().encode(text));
+    assert.ok(parsed.complete);
+    assert.deepEqual(parsed.head.headers.raw, ['Host', 'a', 'X-Dup', '1', 'x-dup', '2']);
+    assert.equal(parsed.head.headers.get('X-DUP'), '1, 2');
+  });
 });
 
 describe('serializing a head', () => {
