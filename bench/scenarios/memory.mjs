@@ -2,7 +2,9 @@
 // full GC on both readings, divided by N. Before the baseline reading, 400 connections come and
 // go doing the same exchange (two of its batches of 200), so code loaded on first use, pools,
 // and the heap that the exchange's garbage makes V8 grow (and keep) are not counted per
-// connection. More than 15,000 connections are spread over several load
+// connection. Beside it, how much of that growth is V8's young generation (Node only): pages
+// V8 grows for a burst of arrivals and keeps, though they hold nothing live after the GC; it
+// grows faster the more each arriving connection allocates and keeps. More than 15,000 connections are spread over several load
 // processes (each under the fd limit), the second and later from 127.0.0.2, .3, ... (each
 // source address has its own ephemeral ports).
 
@@ -50,7 +52,11 @@ async function settled(server, quick) {
   await sleep(quick ? 50 : 300);
   const usage = await server.gc();
   await sleep(quick ? 20 : 200);
-  return { rss: rssKiB(server.pid), heap: ((usage.heapUsed ?? 0) + (usage.external ?? 0)) / 1024 };
+  return {
+    rss: rssKiB(server.pid),
+    heap: ((usage.heapUsed ?? 0) + (usage.external ?? 0)) / 1024,
+    young: usage.young === undefined ? null : usage.young / 1024,
+  };
 }
 
 /** One idle-memory reading; `job` = { deflate, exchange } for the hold workers. */
@@ -66,6 +72,7 @@ export async function idleMemory({ server, pin, params }, conns, job) {
   const sample = {
     kibPerConn: (after.rss - before.rss) / connected,
     heapKibPerConn: (after.heap - before.heap) / connected,
+    youngKibPerConn: after.young === null ? null : (after.young - before.young) / connected,
     rssBeforeMiB: before.rss / 1024,
     rssAfterMiB: after.rss / 1024,
     connected,
@@ -83,6 +90,12 @@ export async function idleMemory({ server, pin, params }, conns, job) {
 }
 
 const kib = { key: 'kibPerConn', label: 'KiB/connection', better: 'lower', digits: 2 };
+const young = {
+  key: 'youngKibPerConn',
+  label: 'of which V8 young generation KiB/conn',
+  better: 'lower',
+  digits: 2,
+};
 const rss = { key: 'rssAfterMiB', label: 'RSS MiB', better: 'lower', digits: 1 };
 const heap = {
   key: 'heapKibPerConn',
@@ -101,7 +114,7 @@ function memoryScenario(conns, quickConns, extra) {
     params: (quick) => ({ conns: quick ? quickConns : conns, quick }),
     skip: () => fdSkip(conns), // the full count, so --quick says what a full run would skip
     run: (ctx) => idleMemory(ctx, ctx.params.conns, { deflate: false, exchange: null }),
-    metrics: [kib, heap, rss],
+    metrics: [kib, young, heap, rss],
     headline: 'kibPerConn',
     ...extra,
   };
@@ -129,7 +142,7 @@ function deflateMemoryScenario(conns, quickConns) {
     params: (quick) => ({ conns: quick ? quickConns : conns, quick }),
     skip: () => fdSkip(conns),
     run: (ctx) => idleMemory(ctx, ctx.params.conns, { deflate: true, exchange: { kind: 'doc' } }),
-    metrics: [kib, heap, rss],
+    metrics: [kib, young, heap, rss],
     headline: 'kibPerConn',
   };
 }
@@ -177,6 +190,11 @@ export const deflateTable = {
       deflate: ctx.variant.config.deflate !== false,
       exchange: { kind: 'chat', count: ctx.params.messages },
     }),
-  metrics: [kib, heap, { key: 'ratio', label: 'compression ratio', better: 'higher', digits: 2 }],
+  metrics: [
+    kib,
+    young,
+    heap,
+    { key: 'ratio', label: 'compression ratio', better: 'higher', digits: 2 },
+  ],
   headline: 'kibPerConn',
 };

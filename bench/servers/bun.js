@@ -26,5 +26,9 @@ const server = Bun.serve({
   },
 });
 
-ready(server.port, () => Bun.gc(true));
+ready(
+  server.port,
+  () => Bun.gc(true),
+  () => undefined,
+);
 info({ deflate: config.deflate ?? false });

@@ -2,12 +2,15 @@
 // - argv: [port (0: any free port), config JSON]; the port is printed alone on the first line;
 // - a tiny control channel on stdin, one command per line, each answered on stdout:
 //   `gc` -> full garbage collection (node --expose-gc; Bun.gc in Bun), answered
-//   `ok gc {process.memoryUsage()}`.
+//   `ok gc {process.memoryUsage(), young}`, young = the bytes of V8's young generation (new
+//   space) in memory, from node:v8 (absent in Bun).
 
 /** { port, config } from argv. */
 export function args() {
   return { port: Number(process.argv[2] ?? 0), config: JSON.parse(process.argv[3] ?? '{}') };
 }
+
+import { getHeapSpaceStatistics } from 'node:v8';
 
 /** Node's full collection; twice: the first may leave finalizable objects for the second. */
 function nodeGc() {
@@ -15,11 +18,17 @@ function nodeGc() {
   globalThis.gc?.();
 }
 
+/** V8's young generation: its pages in memory (after a full GC they hold nothing live). */
+function nodeYoung() {
+  return getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')
+    ?.physical_space_size;
+}
+
 /**
  * Prints the port (the runner waits for this first line), then serves control commands. `collect`
- * is the runtime's full garbage collection.
+ * is the runtime's full garbage collection; `young` its young generation's bytes, if it has one.
  */
-export function ready(port, collect = nodeGc) {
+export function ready(port, collect = nodeGc, young = nodeYoung) {
   process.stdout.write(`${port}\n`);
   let pending = '';
   process.stdin.setEncoding('utf8');
@@ -30,7 +39,9 @@ export function ready(port, collect = nodeGc) {
       pending = pending.slice(nl + 1);
       if (command === 'gc') {
         collect();
-        process.stdout.write(`ok gc ${JSON.stringify(process.memoryUsage())}\n`);
+        process.stdout.write(
+          `ok gc ${JSON.stringify({ ...process.memoryUsage(), young: young() })}\n`,
+        );
       }
     }
   });
