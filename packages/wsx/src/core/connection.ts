@@ -80,6 +80,17 @@ interface Sending {
 }
 
 /**
+ * A connection's state that exists only while something uncommon happens (a control frame split
+ * over reads, a fragmented send) or once the closing handshake starts: one pointer on every
+ * connection instead of three.
+ */
+class Rare {
+  control: MessageBuffer | null = null;
+  sending: Sending | null = null;
+  closing: Closing | null = null;
+}
+
+/**
  * One WebSocket connection. Rarely used state (a message spread over reads, a fragmented send,
  * the closing handshake, a compressed message being inflated) lives in objects allocated when it
  * begins, so an idle connection is a few fields and a pointer to its shared config.
@@ -101,11 +112,9 @@ export class Connection extends FrameParser {
   #messageOpcode = 0;
   /** The message being reassembled, when it spans frames or reads. */
   #message: MessageBuffer | null = null;
-  /** A control frame whose payload arrives in several reads. */
-  #control: MessageBuffer | null = null;
   #paused: Paused | null = null;
-  #sending: Sending | null = null;
-  #closing: Closing | null = null;
+  /** What few connections need, and not for long: see {@link Rare}. */
+  #rare: Rare | null = null;
 
   /** `options`, or a config shared by many connections (see {@link ConnectionConfig}). */
   constructor(options: ConnectionOptions | ConnectionConfig) {
@@ -175,6 +184,32 @@ export class Connection extends FrameParser {
    */
   closeExpected(): boolean {
     return this.#state === State.CLOSING;
+  }
+
+  // The fields of #rare, read as null while it does not exist; writing null does not create it.
+  /** A control frame whose payload arrives in several reads. */
+  get #control(): MessageBuffer | null {
+    return this.#rare?.control ?? null;
+  }
+  set #control(control: MessageBuffer | null) {
+    if (control !== null || this.#rare !== null) this.#rareState().control = control;
+  }
+  get #sending(): Sending | null {
+    return this.#rare?.sending ?? null;
+  }
+  set #sending(sending: Sending | null) {
+    if (sending !== null || this.#rare !== null) this.#rareState().sending = sending;
+  }
+  get #closing(): Closing | null {
+    return this.#rare?.closing ?? null;
+  }
+  set #closing(closing: Closing | null) {
+    if (closing !== null || this.#rare !== null) this.#rareState().closing = closing;
+  }
+
+  #rareState(): Rare {
+    this.#rare ??= new Rare();
+    return this.#rare;
   }
 
   #closingState(): Closing {
