@@ -23,8 +23,8 @@ const H4 = 0xc3d2e1f0;
 
 /** The message schedule W_0..W_79 (FIPS 180-4 §6.1.2 step 1), reused by every block. */
 const schedule = new Int32Array(80);
-/** The padded message, reused while it fits (two blocks cover a handshake key + GUID). */
-let scratch = new Uint8Array(2 * BLOCK_BYTES);
+/** The padded message, reused when it fits (two blocks cover a handshake key + GUID). */
+const scratch = new Uint8Array(2 * BLOCK_BYTES);
 /** The running hash value H(i), as five 32-bit words. */
 const state = new Int32Array(5);
 
@@ -55,12 +55,13 @@ export function sha1OfText(text: string): Uint8Array {
 }
 
 /**
- * A zeroed scratch array long enough for a message of `length` bytes once padded (FIPS 180-4
- * §5.1.1), as a subarray of exactly the padded length.
+ * A zeroed array of exactly the padded length of a message of `length` bytes (FIPS 180-4
+ * §5.1.1): a view of the scratch array when it fits.
  */
 function pad(length: number): Uint8Array {
   const total = Math.ceil((length + 9) / BLOCK_BYTES) * BLOCK_BYTES;
-  if (total > scratch.length) scratch = new Uint8Array(total);
+  // A longer message gets an array of its own: the scratch array never grows past two blocks.
+  if (total > scratch.length) return new Uint8Array(total);
   const padded = scratch.subarray(0, total);
   padded.fill(0);
   return padded;
