@@ -92,8 +92,11 @@ export function includesIgnoreCase(elements: readonly string[], wanted: string):
 
 /** RFC 7230 §3.2.3: `OWS = *( SP / HTAB )`. Removes it from both ends of `s`. */
 export function trimOws(s: string): string {
-  let start = 0;
-  let end = s.length;
+  return sliceTrimmed(s, 0, s.length);
+}
+
+/** `s[start, end)` without optional whitespace at either end; `s` itself when that is all of it. */
+export function sliceTrimmed(s: string, start: number, end: number): string {
   while (start < end && isOws(s.charCodeAt(start))) start++;
   while (end > start && isOws(s.charCodeAt(end - 1))) end--;
   return start === 0 && end === s.length ? s : s.slice(start, end);

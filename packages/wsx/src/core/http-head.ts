@@ -9,7 +9,7 @@
  */
 
 import { ErrorCode, HandshakeError, UsageError } from './errors.js';
-import { isOws, isToken, quoteInput } from './header-values.js';
+import { isOws, isToken, quoteInput, sliceTrimmed } from './header-values.js';
 
 /** Same as Node's default `--max-http-header-size`, so wsx and `node:http` agree. */
 export const DEFAULT_MAX_HEAD_SIZE = 16384;
@@ -326,11 +326,7 @@ function parseField(line: string, side: Side, raw: string[]): void {
     throw malformed(side, `whitespace between header name and colon in ${quoteInput(name)}`);
   }
   if (!isToken(name)) throw malformed(side, `invalid header name ${quoteInput(name)}`);
-  let start = colon + 1;
-  let end = line.length;
-  while (start < end && isOws(line.charCodeAt(start))) start++;
-  while (end > start && isOws(line.charCodeAt(end - 1))) end--;
-  const value = line.slice(start, end);
+  const value = sliceTrimmed(line, colon + 1, line.length);
   if (hasControlChar(value)) {
     throw malformed(side, `control character in the value of header ${quoteInput(name)}`);
   }

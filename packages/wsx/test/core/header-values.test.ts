@@ -6,6 +6,7 @@ import {
   parseTokenList,
   parseUpgradeList,
   quoteInput,
+  sliceTrimmed,
   splitList,
   trimOws,
 } from '../../src/core/header-values.js';
@@ -88,6 +89,13 @@ describe('RFC 7230 §3.2.3 optional whitespace', () => {
     assert.equal(trimOws(' \t a b \t '), 'a b');
     assert.equal(trimOws('\u00a0a\u00a0'), '\u00a0a\u00a0');
     assert.equal(trimOws('   '), '');
+  });
+
+  it('trims a range of a string (a header line after its colon)', () => {
+    const line = 'Name: \t value  \t';
+    assert.equal(sliceTrimmed(line, 5, line.length), 'value');
+    assert.equal(sliceTrimmed(line, 0, 4), 'Name');
+    assert.equal(sliceTrimmed('X:', 2, 2), '');
   });
 });
 
