@@ -69,11 +69,9 @@ const CHUNK = 0x2000;
  * set to zero"
  */
 export function decodeBase64(str: string): Uint8Array | null {
-  const length = base64ByteLength(str);
-  if (length === -1) return null;
-  const out = new Uint8Array(length);
-  decodeInto(str, out);
-  return out;
+  if (str.length % 4 !== 0) return null;
+  const out = new Uint8Array((str.length / 4) * 3 - padding(str));
+  return decodeInto(str, out) ? out : null;
 }
 
 /**
@@ -90,10 +88,9 @@ function padding(str: string): number {
   return str.endsWith('==') ? 2 : str.endsWith('=') ? 1 : 0;
 }
 
-/** Checks `str` (length a multiple of 4) and, given `out`, writes its bytes there. */
+/** Checks `str` (length a multiple of 4) and, given `out` (its decoded length), writes its bytes there; false when it is not canonical. */
 function decodeInto(str: string, out: Uint8Array | null): boolean {
   const pad = padding(str);
-  const length = (str.length / 4) * 3 - pad;
   let o = 0;
   for (let i = 0; i < str.length; i += 4) {
     const last = i + 4 === str.length;
@@ -108,8 +105,8 @@ function decodeInto(str: string, out: Uint8Array | null): boolean {
     if (last && (n & ((1 << (pad * 8)) - 1)) !== 0) return false;
     if (out !== null) {
       out[o++] = n >>> 16;
-      if (o < length) out[o++] = (n >>> 8) & 0xff;
-      if (o < length) out[o++] = n & 0xff;
+      if (o < out.length) out[o++] = (n >>> 8) & 0xff;
+      if (o < out.length) out[o++] = n & 0xff;
     }
   }
   return true;
