@@ -447,12 +447,21 @@ export function formatHead(
   startLine: string,
   fields: ReadonlyArray<readonly [string, string]>,
 ): string {
-  let text = `${startLine}\r\n`;
+  return `${startLine}\r\n${formatFields(fields)}\r\n`;
+}
+
+/**
+ * Header field lines, each `name: value` and CRLF, checked with {@link assertHeaderField}.
+ *
+ * @throws {UsageError}
+ */
+export function formatFields(fields: ReadonlyArray<readonly [string, string]>): string {
+  let text = '';
   for (const [name, value] of fields) {
     assertHeaderField(name, value);
     text += `${name}: ${value}\r\n`;
   }
-  return `${text}\r\n`;
+  return text;
 }
 
 /** Chars -> bytes 1:1; the caller guarantees every char is at most U+00FF. */

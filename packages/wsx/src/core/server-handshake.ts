@@ -21,6 +21,7 @@ import {
   encodeHead,
   encodeLatin1,
   extraHeaderFields,
+  formatFields,
   type HeaderInit,
   type HttpHeaders,
 } from './http-head.js';
@@ -293,12 +294,7 @@ export function formatAcceptResponse(options: AcceptOptions): string {
     assertHeaderField('Sec-WebSocket-Extensions', extensions);
     text += `Sec-WebSocket-Extensions: ${extensions}\r\n`;
   }
-  if (headers !== undefined) {
-    for (const [name, value] of extraHeaderFields(headers, ACCEPT_RESERVED)) {
-      assertHeaderField(name, value);
-      text += `${name}: ${value}\r\n`;
-    }
-  }
+  if (headers !== undefined) text += formatFields(extraHeaderFields(headers, ACCEPT_RESERVED));
   return `${text}\r\n`;
 }
 
