@@ -8,6 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { findRegexes } from './helpers/regex-literals.js';
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(packageRoot, 'src');
@@ -132,6 +133,33 @@ describe('architecture: dependency rules', () => {
       state.set(file, 'done');
     };
     for (const file of files) visit(file, []);
+  });
+
+  // A backtracking regular expression over network input can take exponential time (a 100-byte
+  // request target once froze the event loop for seconds). The package's scanners are written
+  // as loops over characters instead: linear by construction, whatever the input.
+  it('the package source uses no regular expressions (every scanner is a linear loop)', () => {
+    const uses = files.flatMap((file) =>
+      findRegexes(readFileSync(file, 'utf8')).map(
+        (use) => `${relative(packageRoot, file)}:${use.line}: ${use.text}`,
+      ),
+    );
+    assert.deepEqual(uses, []);
+  });
+
+  it('the regex finder finds regex literals and RegExp calls, and nothing in strings', () => {
+    const sample = [
+      'const a = /x+y/g;',
+      'if (/^a/.test(s)) f(s.split(/,/));',
+      "const b = '/not/a/regex/'; const c = x / y / z;",
+      'const d = new RegExp(source);',
+      '// a comment with /slashes/',
+      'return /z/;',
+    ].join('\n');
+    assert.deepEqual(
+      findRegexes(sample).map((u) => u.text),
+      ['/x+y/g', '/^a/', '/,/', 'RegExp(...)', '/z/'],
+    );
   });
 
   it('package.json declares no runtime dependencies', () => {

@@ -9,6 +9,7 @@
  * "queue a task" requires. Comments quote the standard's steps where they are implemented.
  */
 
+import { isToken } from '../core/header-values.js';
 import type { ClientOptions } from '../node/client-options.js';
 import { WebSocket as NodeWebSocket } from '../node/websocket.js';
 
@@ -73,9 +74,6 @@ type ReadyState = typeof CONNECTING | typeof OPEN | typeof CLOSING | typeof CLOS
 type Pending =
   | { kind: 'data'; data: string | Uint8Array | null; size: number }
   | { kind: 'close'; code: number | undefined; reason: string };
-
-/** RFC 7230 token: what RFC 6455 §4.1 requires of each `Sec-WebSocket-Protocol` element. */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
  * A WebSocket client with the browser's API.
@@ -501,7 +499,8 @@ function protocolList(protocols: unknown): string[] {
   // and the web-platform tests do.
   const seen = new Set<string>();
   for (const protocol of list) {
-    if (!TOKEN.test(protocol) || seen.has(protocol.toLowerCase())) {
+    // RFC 6455 §4.1: each element is an RFC 7230 token.
+    if (!isToken(protocol) || seen.has(protocol.toLowerCase())) {
       throw new DOMException(`invalid or repeated subprotocol: '${protocol}'`, 'SyntaxError');
     }
     seen.add(protocol.toLowerCase());

@@ -4,6 +4,7 @@
  */
 
 import { ErrorCode, HandshakeError, UsageError } from '../core/errors.js';
+import { hasScheme } from '../core/header-values.js';
 
 /** Where a client connects, and the request it sends there. */
 export interface ClientTarget {
@@ -100,7 +101,7 @@ export function targetOf(url: URL): ClientTarget {
 export function redirectUrl(current: URL, location: string, status: number): URL {
   try {
     let next: URL;
-    if (UNIX_SCHEMES.has(current.protocol) && !/^[a-z][a-z0-9+.-]*:/i.test(location)) {
+    if (UNIX_SCHEMES.has(current.protocol) && !hasScheme(location)) {
       const base = new URL(targetOf(current).path, 'http://localhost');
       const resolved = new URL(location, base);
       next = new URL(`${current.protocol}${socketPart(current)}:${resolved.pathname}`);

@@ -7,7 +7,9 @@
  */
 
 import { Buffer } from 'node:buffer';
+import { isIPv4 } from 'node:net';
 import { ErrorCode, HandshakeError, UsageError } from '../core/errors.js';
+import { hasScheme, isDigits } from '../core/header-values.js';
 import { encodeHead, type HttpResponseHead } from '../core/http-head.js';
 import type { ClientTarget } from './client-url.js';
 
@@ -39,7 +41,9 @@ export function parseProxyUrl(value: string | URL, source: string): ProxyServer 
   const text = String(value);
   let url: URL;
   try {
-    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`);
+    url = new URL(
+      hasScheme(text) && text.startsWith('://', text.indexOf(':')) ? text : `http://${text}`,
+    );
   } catch {
     throw new UsageError(`${source}: invalid proxy URL ${JSON.stringify(text)}`);
   }
@@ -85,12 +89,12 @@ export function selectProxy(
 }
 
 function isLoopback(host: string): boolean {
-  const name = host.toLowerCase().replace(/\.$/, '');
+  const name = withoutTrailingDot(host.toLowerCase());
   return (
     name === 'localhost' ||
     name.endsWith('.localhost') ||
     name === '::1' ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name)
+    (isIPv4(name) && name.startsWith('127.'))
   );
 }
 
@@ -109,13 +113,13 @@ function firstSet(env: Environment, names: readonly string[]): [string, string |
  * that port only. Case-insensitive. (Loopback targets never reach this: see selectProxy.)
  */
 export function bypassesProxy(host: string, port: number, noProxy: string): boolean {
-  const name = host.toLowerCase().replace(/\.$/, '');
-  for (const item of noProxy.split(/[\s,]+/)) {
+  const name = withoutTrailingDot(host.toLowerCase());
+  for (const item of noProxy.replaceAll(',', ' ').split(' ')) {
     if (item === '') continue;
     if (item === '*') return true;
     const entry = splitPort(item.toLowerCase());
     if (entry === null || (entry.port !== null && entry.port !== port)) continue;
-    const domain = entry.host.replace(/^\*?\./, '').replace(/\.$/, '');
+    const domain = withoutTrailingDot(withoutWildcard(entry.host));
     if (domain !== '' && (name === domain || name.endsWith(`.${domain}`))) return true;
   }
   return false;
@@ -123,14 +127,30 @@ export function bypassesProxy(host: string, port: number, noProxy: string): bool
 
 /** `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 address; null if malformed. */
 function splitPort(entry: string): { host: string; port: number | null } | null {
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
-  if (bracketed !== null) {
-    return { host: bracketed[1]!, port: bracketed[2] === undefined ? null : Number(bracketed[2]) };
+  if (entry.startsWith('[')) {
+    const close = entry.indexOf(']');
+    if (close < 2) return null;
+    const host = entry.slice(1, close);
+    const rest = entry.slice(close + 1);
+    if (rest === '') return { host, port: null };
+    return rest[0] === ':' && isDigits(rest.slice(1))
+      ? { host, port: Number(rest.slice(1)) }
+      : null;
   }
   const colon = entry.indexOf(':');
   if (colon === -1 || colon !== entry.lastIndexOf(':')) return { host: entry, port: null };
   const port = entry.slice(colon + 1);
-  return /^\d+$/.test(port) ? { host: entry.slice(0, colon), port: Number(port) } : null;
+  return isDigits(port) ? { host: entry.slice(0, colon), port: Number(port) } : null;
+}
+
+function withoutTrailingDot(name: string): string {
+  return name.endsWith('.') ? name.slice(0, -1) : name;
+}
+
+/** `*.example.com` and `.example.com` name the domain `example.com`. */
+function withoutWildcard(name: string): string {
+  if (name.startsWith('*.')) return name.slice(2);
+  return name.startsWith('.') ? name.slice(1) : name;
 }
 
 /** The `CONNECT host:port` request that asks `proxy` for a tunnel to `target`. */

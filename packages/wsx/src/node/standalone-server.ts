@@ -11,6 +11,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import type { HandshakeError } from '../core/errors.js';
+import { includesIgnoreCase, splitList } from '../core/header-values.js';
 import {
   findHeadEnd,
   type HttpHeaders,
@@ -130,7 +131,8 @@ function readHead(socket: Socket, timeout: number, clock: Clock, onUpgrade: Upgr
 
 /** Whether the request asks for a protocol switch (anything else is a plain HTTP request). */
 function isUpgrade(headers: HttpHeaders): boolean {
-  return headers.has('Upgrade') && /\bupgrade\b/i.test(headers.get('Connection') ?? '');
+  if (!headers.has('Upgrade')) return false;
+  return includesIgnoreCase(splitList(headers.get('Connection') ?? ''), 'upgrade');
 }
 
 /**

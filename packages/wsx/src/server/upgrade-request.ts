@@ -10,7 +10,37 @@ import type { UpgradeHttpRequest } from '../node/standalone-server.js';
  */
 export type UpgradeSource = IncomingMessage | UpgradeHttpRequest;
 
-const PLAIN_PATH = /^\/(?:[A-Za-z0-9\-_~!$&'()*+,;=:@]+\/?)*$/;
+/**
+ * Characters of a path segment that need no normalisation (RFC 3986 §3.3 `pchar` without
+ * percent-encoding): unreserved but '.', sub-delims, ':' and '@'. Indexed by char code.
+ */
+const PLAIN_CHAR = (() => {
+  const table = new Uint8Array(128);
+  const symbols = "-_~!$&'()*+,;=:@";
+  for (let i = 0; i < symbols.length; i++) table[symbols.charCodeAt(i)] = 1;
+  for (let c = 0x30; c <= 0x39; c++) table[c] = 1;
+  for (let c = 0x41; c <= 0x5a; c++) table[c] = 1;
+  for (let c = 0x61; c <= 0x7a; c++) table[c] = 1;
+  return table;
+})();
+
+/**
+ * Whether `path` is already in normal form: it starts with '/', has no empty segment, no '.'
+ * (dot segments) and no percent-encoding. One pass over the characters: the request target comes
+ * from the network, so this must stay linear whatever it holds.
+ */
+export function isPlainPath(path: string): boolean {
+  if (path.charCodeAt(0) !== 0x2f) return false;
+  for (let i = 1; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c === 0x2f) {
+      if (path.charCodeAt(i - 1) === 0x2f) return false; // an empty segment
+    } else if (c >= 128 || PLAIN_CHAR[c] !== 1) {
+      return false;
+    }
+  }
+  return true;
+}
 
 export class UpgradeRequest {
   /** The HTTP request (for anything not surfaced here). */
@@ -48,7 +78,7 @@ export class UpgradeRequest {
     const q = target.indexOf('?');
     const raw = q === -1 ? target : target.slice(0, q);
     // Already normal (no escapes, no dot segments): no URL to build.
-    return PLAIN_PATH.test(raw) ? raw : this.url.pathname;
+    return isPlainPath(raw) ? raw : this.url.pathname;
   }
 
   /** The query parameters. */

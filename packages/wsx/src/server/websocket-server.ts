@@ -367,7 +367,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
     const lines = head.split('\r\n').filter((l) => l !== '');
     this.emit('headers', lines, req);
     for (const line of lines) {
-      if (/[\r\n]/.test(line))
+      if (line.includes('\r') || line.includes('\n'))
         throw new TypeError(`a header line may not contain CR or LF: ${line}`);
     }
     return `${lines.join('\r\n')}\r\n\r\n`;
