@@ -106,17 +106,39 @@ export class ProtocolError extends WebSocketError {
 export class HandshakeError extends WebSocketError {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
+  /**
+   * On the client, the server's answer when it refused the upgrade (any status but 101): its
+   * head and the first bytes of its body (at most 4 KiB), which often say why. Null otherwise.
+   */
+  readonly response: RefusedResponse | null;
 
   constructor(
     code: ErrorCode,
     status: number,
     message: string,
-    options?: { headers?: Readonly<Record<string, string>>; cause?: unknown },
+    options?: {
+      headers?: Readonly<Record<string, string>>;
+      cause?: unknown;
+      response?: RefusedResponse;
+    },
   ) {
     super(code, message, options);
     this.status = status;
     this.headers = options?.headers ?? {};
+    this.response = options?.response ?? null;
   }
+}
+
+/** A server's answer refusing an upgrade, as the client received it. */
+export interface RefusedResponse {
+  readonly status: number;
+  readonly reason: string;
+  /** The response's header fields, looked up case-insensitively. */
+  readonly headers: { get(name: string): string | undefined; readonly raw: readonly string[] };
+  /** The start of the body: at most 4 KiB (de-chunked), or less if the server sent less. */
+  readonly body: Uint8Array;
+  /** Whether the body was longer than what `body` holds. */
+  readonly truncated: boolean;
 }
 
 /** An operation was attempted in a state that does not allow it (sending after close). */

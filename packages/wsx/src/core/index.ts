@@ -30,6 +30,7 @@ export {
   HandshakeError,
   InvalidStateError,
   ProtocolError,
+  type RefusedResponse,
   UsageError,
   WebSocketError,
 } from './errors.js';
@@ -48,6 +49,7 @@ export {
   parseExtensionHeader,
 } from './extension-header.js';
 export type { Allocator, RandomFill } from './frame-writer.js';
+export { type CollectedHead, HeadReader } from './head-reader.js';
 export {
   DEFAULT_MAX_HEAD_SIZE,
   DEFAULT_MAX_HEADER_COUNT,

@@ -8,6 +8,7 @@
  * timer covers everything: the proxy, TLS, every redirect.
  */
 
+import { isUtf8 } from 'node:buffer';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import {
   TLSSocket,
@@ -15,10 +16,12 @@ import {
   connect as tlsConnect,
 } from 'node:tls';
 import { buildRequest, generateKey, validateResponse } from '../core/client-handshake.js';
-import { ErrorCode, HandshakeError } from '../core/errors.js';
+import { ErrorCode, HandshakeError, type RefusedResponse } from '../core/errors.js';
 import { formatExtensionHeader } from '../core/extension-header.js';
+import { HeadReader } from '../core/head-reader.js';
+import { quoteInput } from '../core/header-values.js';
 import type { HeaderInit, HttpResponseHead } from '../core/http-head.js';
-import { findHeadEnd, headerEntries, parseResponseHead } from '../core/http-head.js';
+import { headerEntries, parseResponseHead } from '../core/http-head.js';
 import {
   acceptDeflateResponse,
   type ClientDeflatePolicy,
@@ -34,6 +37,7 @@ import {
   type ProxySetting,
   selectProxy,
 } from './proxy.js';
+import { readRefusal } from './refused-response.js';
 import { random } from './runtime.js';
 
 export { parseWebSocketUrl } from './client-url.js';
@@ -118,7 +122,6 @@ interface Hop {
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Headers that carry credentials: not sent to another origin than the first (curl, `ws`). */
 const CREDENTIALS = new Set(['authorization', 'cookie']);
-const EMPTY = Buffer.alloc(0);
 
 class ClientHandshake {
   readonly #request: HandshakeRequest;
@@ -128,7 +131,10 @@ class ClientHandshake {
   #origin: string | null = null;
   /** The sockets of the current hop: the connection, then TLS over a proxy tunnel. */
   #sockets: Socket[] = [];
-  #received: Buffer = EMPTY;
+  /** The head being read, for the size a close reports. */
+  #reader: HeadReader | null = null;
+  /** Set while the body of a refusal is read: the server's close then ends the body. */
+  #readingRefusal = false;
   /** What is under way, for the timeout's message. */
   #phase = 'connecting';
   /** Until the proxy's 2xx: a close is the proxy's doing. */
@@ -217,6 +223,19 @@ class ClientHandshake {
         const location = head.headers.get('Location');
         if (location !== undefined) return this.#redirect(hop, head.status, location);
       }
+      if (head.status !== 101) {
+        // Refused: the body often says why. Read its start, then fail with both.
+        this.#phase = `reading the ${head.status} answer of ${hop.target.url.href}`;
+        this.#readingRefusal = true;
+        readRefusal(socket, head, rest, (response) => {
+          try {
+            validate(head, hop, this.#request.protocols, this.#request.deflate);
+          } catch (error) {
+            this.finish(withResponse(error as HandshakeError, response), null);
+          }
+        });
+        return;
+      }
       const agreed = validate(head, hop, this.#request.protocols, this.#request.deflate);
       this.finish(null, {
         socket,
@@ -262,20 +281,18 @@ class ClientHandshake {
     } else {
       this.#phase = waitingFor;
     }
-    this.#received = EMPTY;
+    const reader = new HeadReader('response');
+    this.#reader = reader;
     const onData = (chunk: Buffer): void => {
-      const received = this.#received;
-      const from = Math.max(0, received.length - 3);
-      this.#received = received.length === 0 ? chunk : Buffer.concat([received, chunk]);
-      if (findHeadEnd(this.#received, from) < 0 && this.#received.length <= 16384) return;
       try {
-        const parsed = parseResponseHead(this.#received);
-        if (!parsed.complete) return;
+        const collected = reader.push(chunk);
+        if (collected === null) return;
+        const parsed = parseResponseHead(collected.head);
+        if (!parsed.complete) throw new Error('a collected head is complete');
         socket.off('data', onData);
         socket.pause();
-        const rest = this.#received.subarray(parsed.bodyOffset);
-        this.#received = EMPTY;
-        onHead(parsed.head, rest);
+        this.#reader = null;
+        onHead(parsed.head, chunk.subarray(collected.restOffset));
       } catch (error) {
         this.finish(error as Error, null);
       }
@@ -304,7 +321,8 @@ class ClientHandshake {
   readonly #onError = (error: Error): void => this.finish(error, null);
 
   readonly #onClose = (): void => {
-    const size = this.#received.length;
+    if (this.#readingRefusal) return; // the close ends the refusal's body
+    const size = this.#reader?.size ?? 0;
     const what = size === 0 ? 'no response' : `${size} bytes of a response`;
     if (this.#atProxy) {
       const message = `the proxy closed the connection before the tunnel was open (${what} received)`;
@@ -349,6 +367,21 @@ function validate(
     const detail = `${message}, Location: ${location}${REDIRECTS.has(head.status) ? ' (set followRedirects to follow it)' : ''}`;
     throw new HandshakeError(code, head.status, detail, { cause: error });
   }
+}
+
+/** `error` (a refused status) with the server's answer attached, its body's first line quoted. */
+function withResponse(error: HandshakeError, response: RefusedResponse): HandshakeError {
+  const said = firstLine(response.body);
+  const message = said === '' ? error.message : `${error.message}: ${quoteInput(said)}`;
+  return new HandshakeError(error.code, error.status, message, { cause: error, response });
+}
+
+/** The body's first line, when it is short UTF-8 text. */
+function firstLine(body: Uint8Array): string {
+  const end = body.indexOf(0x0a);
+  const line = body.subarray(0, end === -1 ? body.length : end);
+  if (line.length === 0 || line.length > 200 || !isUtf8(line)) return '';
+  return Buffer.from(line).toString('utf8').trimEnd();
 }
 
 function openDirect(target: ClientTarget, tls: ClientTlsOptions): Socket {

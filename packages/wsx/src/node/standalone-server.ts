@@ -11,13 +11,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import type { HandshakeError } from '../core/errors.js';
+import { HeadReader } from '../core/head-reader.js';
 import { includesIgnoreCase, splitList } from '../core/header-values.js';
-import {
-  findHeadEnd,
-  type HttpHeaders,
-  type HttpRequestHead,
-  parseRequestHead,
-} from '../core/http-head.js';
+import { type HttpHeaders, type HttpRequestHead, parseRequestHead } from '../core/http-head.js';
 import { buildRejectResponse, rejectionFor } from '../core/server-handshake.js';
 import type { Clock, TimerHandle } from './clock.js';
 
@@ -90,7 +86,7 @@ export function createStandaloneServer(
 
 /** Reads the request head; answers and closes anything that is not a valid upgrade request. */
 function readHead(socket: Socket, timeout: number, clock: Clock, onUpgrade: UpgradeHandler): void {
-  let received: Buffer | null = null;
+  const reader = new HeadReader('request');
   let timer: TimerHandle | null = null;
   const done = (): void => {
     socket.off('data', onData).off('error', onError).off('close', done);
@@ -100,30 +96,28 @@ function readHead(socket: Socket, timeout: number, clock: Clock, onUpgrade: Upgr
     socket.destroy();
   };
   const onData = (chunk: Buffer): void => {
-    const from = received === null ? 0 : Math.max(0, received.length - 3);
-    received = received === null ? chunk : Buffer.concat([received, chunk]);
-    // Parse once the head is complete (or too long to ever be).
-    if (findHeadEnd(received, from) < 0 && received.length <= 16 * 1024) return;
-    let parsed: ReturnType<typeof parseRequestHead>;
+    let head: HttpRequestHead;
+    let rest: Buffer;
     try {
-      parsed = parseRequestHead(received);
+      // Each byte is scanned once as it arrives; a bare LF or an overlong head fails at once.
+      const collected = reader.push(chunk);
+      if (collected === null) return;
+      const parsed = parseRequestHead(collected.head);
+      if (!parsed.complete) throw new Error('a collected head is complete');
+      head = parsed.head;
+      rest = chunk.subarray(collected.restOffset);
     } catch (error) {
       done();
       answer(socket, rejectionFor(error as HandshakeError));
       return;
     }
-    if (!parsed.complete) return;
     done();
     socket.pause();
-    if (!isUpgrade(parsed.head.headers)) {
-      answer(socket, plainAnswer(parsed.head.headers));
+    if (!isUpgrade(head.headers)) {
+      answer(socket, plainAnswer(head.headers));
       return;
     }
-    onUpgrade(
-      new UpgradeHttpRequest(parsed.head, socket),
-      socket,
-      received.subarray(parsed.bodyOffset),
-    );
+    onUpgrade(new UpgradeHttpRequest(head, socket), socket, rest);
   };
   socket.on('data', onData).on('error', onError).on('close', done);
   if (timeout > 0) timer = clock.setTimeout(() => socket.destroy(), timeout);

@@ -184,3 +184,62 @@ describe('client redirects', () => {
     );
   });
 });
+
+/** A server that answers every upgrade with `answer` (raw bytes), then ends or keeps the socket. */
+async function refuser(t: TestContext, answer: string | Buffer, end = true): Promise<string> {
+  const server = createHttpServer();
+  server.on('upgrade', (_req: IncomingMessage, socket: Socket) => {
+    socket.on('error', () => {}); // the client hangs up once it has read enough
+    if (end) socket.end(answer);
+    else socket.write(answer);
+  });
+  server.listen(0, '127.0.0.1');
+  await next(server, 'listening');
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  return `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+}
+
+describe('a refused handshake carries the start of the answer body', () => {
+  it("wsx's own reject(404, body) reaches the client, with the first line in the message", async (t) => {
+    const { port } = await startServer(t, { upgrade: () => reject(404, 'use /room/<name>\n') });
+    const error = await failure(connect(`ws://127.0.0.1:${port}/nowhere`));
+    assert.equal(error.status, 404);
+    assert.equal(error.response?.status, 404);
+    assert.equal(Buffer.from(error.response!.body).toString(), 'use /room/<name>\n');
+    assert.equal(error.response?.truncated, false);
+    assert.equal(error.response?.headers.get('content-length'), '17');
+    assert.match(error.message, /404.*use \/room\/<name>/);
+  });
+
+  it('reads a chunked body', async (t) => {
+    const url = await refuser(
+      t,
+      'HTTP/1.1 403 Forbidden\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n7;x=y\r\n, world\r\n0\r\n\r\n',
+      false,
+    );
+    const error = await failure(connect(url));
+    assert.equal(Buffer.from(error.response!.body).toString(), 'hello, world');
+  });
+
+  it('reads a body without a length until the server closes', async (t) => {
+    const url = await refuser(t, 'HTTP/1.1 401 Unauthorized\r\n\r\nsign in first');
+    const error = await failure(connect(url));
+    assert.equal(error.status, 401);
+    assert.equal(Buffer.from(error.response!.body).toString(), 'sign in first');
+  });
+
+  it('keeps at most 4 KiB of a long body and says it was truncated', async (t) => {
+    const body = 'x'.repeat(100_000);
+    const url = await refuser(
+      t,
+      `HTTP/1.1 500 Oops\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    );
+    const error = await failure(connect(url));
+    assert.equal(error.response!.body.length, 4096);
+    assert.equal(error.response!.truncated, true);
+    assert.doesNotMatch(error.message, /xxxx/); // a long line is not pasted into the message
+  });
+});

@@ -82,6 +82,31 @@ describe('standalone server ({ port })', () => {
     assert.equal(res.headers.upgrade, 'websocket');
   });
 
+  // Regression, issue 11 #5: a head with bare LF line endings got no answer (the server waited
+  // for CRLF CRLF or 16 KiB), contrary to docs/server.md. It is answered 400 at once, while the
+  // connection is still open for more.
+  it('regression: answers a bare-LF request head with 400 at once', async (t) => {
+    const { port } = await startServer(t);
+    const client = await RawClient.open(port);
+    client.write('GET / HTTP/1.1\nHost: localhost\nUpgrade: websocket\n\n');
+    const answer = await client.waitFor((r) => r.includes('\r\n\r\n'), 5000, 'the answer');
+    assert.match(answer.toString('latin1'), /^HTTP\/1\.1 400 /);
+    assert.match(answer.toString('latin1'), /bare LF at byte 14/);
+    await client.closed;
+  });
+
+  it('reads a request head sent one byte per packet', async (t) => {
+    const { port } = await startServer(t);
+    const client = await RawClient.open(port);
+    const head = `GET / HTTP/1.1\r\nHost: localhost\r\nX-Pad: ${'p'.repeat(8000)}\r\n\r\n`;
+    for (const byte of head) {
+      client.write(byte);
+      await new Promise((r) => setImmediate(r));
+    }
+    const answer = await client.waitFor((r) => r.includes('\r\n\r\n'), 5000, 'the answer');
+    assert.match(answer.toString('latin1'), /^HTTP\/1\.1 426 /);
+  });
+
   it('serves wss:// with { port, tls }', async (t) => {
     const { port } = await startServer(t, {
       tls: { key: tlsFixtures.key, cert: tlsFixtures.cert },
