@@ -17,7 +17,7 @@ import { CloseCode, MAX_CONTROL_PAYLOAD, Opcode } from './constants.js';
 import { ErrorCode as E, type ErrorCode, InvalidStateError, ProtocolError } from './errors.js';
 import type { ConnectionEvent } from './events.js';
 import { FrameParser } from './frame-parser.js';
-import { checkFrameHeader, type Role } from './frame-rules.js';
+import { COMPRESSED, checkFrameHeader, compressedBound, type Role } from './frame-rules.js';
 import { firstByte, type PreparedMessage, writeFrame, writeTextFrame } from './frame-writer.js';
 import { MessageBuffer } from './message-buffer.js';
 import { nextState, State, serverShouldSendEof, Transition } from './state.js';
@@ -41,9 +41,6 @@ export interface InflateWork {
 
 /** RSV1, the "Per-Message Compressed" bit (RFC 7692 §6), as the 3-bit RSV field. */
 const RSV1 = 0b100;
-
-/** Marks `#messageOpcode` of a compressed message (RSV1 on its first frame). */
-const COMPRESSED = 0x10;
 
 /** Marks `#frame` of a frame with FIN set. */
 const FRAME_FIN = 0x80;
@@ -590,7 +587,8 @@ export class Connection extends FrameParser {
       payload = data.subarray(start, end);
     } else {
       const message = this.#messageBuffer();
-      message.append(data, start, end, this.#config.alloc, this.#config.maxMessageSize);
+      const room = compressedBound(this.#config.maxMessageSize);
+      message.append(data, start, end, this.#config.alloc, room);
       if (!frameEnd || this.#frame < FRAME_FIN) return true;
       payload = message.contents(EMPTY);
     }

@@ -7,6 +7,7 @@ import type { ServerCompressionOptions } from '../node/compression.js';
 import { CONNECTION_OPTIONS, checkConnectionOptions } from '../node/settings.js';
 import type { TlsServerOptions } from '../node/standalone-server.js';
 import type { ConnectionHandlers, WebSocketOptions } from '../node/types.js';
+import type { AllowedOrigins } from './origins.js';
 import type { Rejection } from './rejection.js';
 import type { UpgradeRequest, UpgradeSource } from './upgrade-request.js';
 
@@ -51,7 +52,7 @@ export interface ServerOptions<Data = unknown> extends ServerHandlers<Data>, Web
    * without `Origin` (not from a browser) is allowed: the check protects against cross-site
    * WebSocket hijacking, which only browsers can be made to do.
    */
-  allowedOrigins?: readonly string[] | ((origin: string, request: UpgradeSource) => boolean);
+  allowedOrigins?: AllowedOrigins;
   /** `ws` name of `maxMessageSize`. */
   maxPayload?: number;
   /** Keep `server.clients`, the set of open connections. Default true. */

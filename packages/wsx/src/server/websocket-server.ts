@@ -36,6 +36,7 @@ import { type Publication, type PublishOptions, TopicRegistry } from '../node/to
 import { kAttach, kDeliver, kStart, kSweep, WebSocket } from '../node/websocket.js';
 import { attachToServer, detachFromServer } from './dispatcher.js';
 import { type ServerHandlers, type ServerOptions, validateServerOptions } from './options.js';
+import { type OriginPredicate, resolveAllowedOrigins } from './origins.js';
 import { Rejection } from './rejection.js';
 import { UpgradeRequest, type UpgradeSource } from './upgrade-request.js';
 
@@ -61,6 +62,8 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
   /** Every open connection (`clients` is this set unless `clientTracking` is false). */
   readonly #connections = new Set<WebSocket<Data>>();
   readonly #configs: (ConnectionConfig | undefined)[] = [];
+  /** `allowedOrigins`, resolved: null when every origin may connect. */
+  readonly #originCheck: OriginPredicate | null;
   #closing = false;
   #closed: Promise<void> | null = null;
 
@@ -71,6 +74,8 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
     this.clients = options.clientTracking === false ? new Set() : this.#connections;
     this.#handlers = options;
     this.#handshakeTimeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
+    this.#originCheck =
+      options.allowedOrigins === undefined ? null : resolveAllowedOrigins(options.allowedOrigins);
     const deflate = options.perMessageDeflate ?? false;
     this.#compression = deflate === false ? null : new ServerCompression(deflate);
     this.#topics = new TopicRegistry<WebSocket<Data>>(deliver);
@@ -230,13 +235,9 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
       version: `HTTP/${req.httpVersion}`,
       headers: new HttpHeaders(req.rawHeaders),
     });
-    const allowed = this.options.allowedOrigins;
-    if (allowed !== undefined && handshake.origin !== undefined) {
-      const ok =
-        typeof allowed === 'function'
-          ? allowed(handshake.origin, req)
-          : allowed.includes(handshake.origin);
-      if (!ok) {
+    const allowed = this.#originCheck;
+    if (allowed !== null && handshake.origin !== undefined) {
+      if (!allowed(handshake.origin, req)) {
         throw new HandshakeError(ErrorCode.FORBIDDEN_ORIGIN, 403, 'origin not allowed');
       }
     }

@@ -337,7 +337,7 @@ describe('RFC 6455 §5.5.1 close frames', () => {
   });
 
   it('throws on sending a close code that may not be sent, or a reason over 123 bytes', () => {
-    for (const code of [999, 1004, 1005.5, 1006, 1015, 2000, 5000]) {
+    for (const code of [999, 1004, 1005, 1005.5, 1006, 1015, 2000, 5000]) {
       assert.throws(() => server().sendClose(code), { code: 'WSX_ERR_INVALID_ARGUMENT' });
     }
     assert.throws(() => server().sendClose(1000, 'x'.repeat(124)), {

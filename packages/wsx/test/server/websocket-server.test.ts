@@ -293,6 +293,48 @@ describe('origins and subprotocols', () => {
     await expectStatus(url, 403, { origin: 'https://evil.example' });
   });
 
+  it('allowedOrigins compares whole origins after normalisation (case, default port)', async (t) => {
+    const { url } = await startServer(t, {
+      allowedOrigins: ['https://App.Example.com:443', 'http://localhost:8080'],
+    });
+    (await connect(url, { origin: 'https://app.example.com' })).close();
+    (await connect(url, { origin: 'HTTPS://APP.EXAMPLE.COM' })).close();
+    (await connect(url, { origin: 'http://localhost:8080' })).close();
+    for (const origin of [
+      'https://app.example.co',
+      'https://app',
+      'https://app.example.com.evil.net',
+      'https://app.example.com:8443',
+      'http://app.example.com',
+      'null',
+      'https://app.example.com/path',
+    ]) {
+      await expectStatus(url, 403, { origin });
+    }
+  });
+
+  // Regression, issue 11 (first mile): a string was accepted and matched as a substring, so
+  // 'https://app.example.co' and 'https://app' got in. Malformed values now throw.
+  it('regression: allowedOrigins as a string, or with entries that are not origins, throws', () => {
+    const bad: unknown[] = [
+      'https://app.example.com',
+      ['app.example.com'],
+      ['https://app.example.com/'],
+      ['https://app.example.com/chat'],
+      ['https://user:pw@app.example.com'],
+      ['data:text/plain,x'],
+      [42],
+      42,
+    ];
+    for (const allowedOrigins of bad) {
+      assert.throws(
+        () => new WebSocketServer({ noServer: true, allowedOrigins } as never),
+        { code: 'WSX_ERR_INVALID_ARGUMENT' },
+        JSON.stringify(allowedOrigins),
+      );
+    }
+  });
+
   it('allowedOrigins as a predicate', async (t) => {
     const { url } = await startServer(t, { allowedOrigins: (o) => o.endsWith('.good.example') });
     (await connect(url, { origin: 'https://a.good.example' })).close();
