@@ -61,6 +61,17 @@ interface Paused {
   eof: boolean;
 }
 
+/**
+ * A violation found behind events the application has not taken yet. Its close frame waits until
+ * they are taken, so that what the application sends in answer to them goes out first.
+ */
+interface PendingFailure {
+  readonly closeCode: number;
+  readonly reason: string;
+  /** Whether the batch of events ending with the error event has been taken. */
+  taken: boolean;
+}
+
 /** The closing handshake, once it has begun. */
 interface Closing {
   sent: CloseFrame | null;
@@ -85,6 +96,7 @@ class Rare {
   control: MessageBuffer | null = null;
   sending: Sending | null = null;
   closing: Closing | null = null;
+  pendingFailure: PendingFailure | null = null;
 }
 
 /**
@@ -199,6 +211,12 @@ export class Connection extends FrameParser {
   }
   get #closing(): Closing | null {
     return this.#rare?.closing ?? null;
+  }
+  get #pendingFailure(): PendingFailure | null {
+    return this.#rare?.pendingFailure ?? null;
+  }
+  set #pendingFailure(pending: PendingFailure | null) {
+    if (pending !== null || this.#rare !== null) this.#rareState().pendingFailure = pending;
   }
   set #closing(closing: Closing | null) {
     if (closing !== null || this.#rare !== null) this.#rareState().closing = closing;
@@ -323,6 +341,7 @@ export class Connection extends FrameParser {
    */
   receiveEof(): void {
     if (this.#state === State.CLOSED) return;
+    this.#applyPendingFailure();
     if (this.#paused !== null && !this.#discarding) {
       // Deliver the message being inflated (and what came before the end) first.
       this.#paused.eof = true;
@@ -339,8 +358,18 @@ export class Connection extends FrameParser {
     return this.#outBytes;
   }
 
-  /** Events since the last call, in order. */
+  /**
+   * Events since the last call, in order. After a protocol violation, the `error` event comes
+   * after the messages that arrived complete before it; the connection is failed (its close
+   * frame queued) once that batch has been taken and the next call to this method or to
+   * {@link dataToSend} is made, so the answers to those messages go out before the close frame.
+   */
   eventsReceived(): readonly ConnectionEvent[] {
+    const pending = this.#pendingFailure;
+    if (pending !== null) {
+      if (pending.taken) this.#applyPendingFailure();
+      else pending.taken = true;
+    }
     const events = this.#events;
     if (events === null) return NO_EVENTS;
     this.#events = null;
@@ -359,6 +388,7 @@ export class Connection extends FrameParser {
    * "close the sending side of the transport now"; nothing follows it.
    */
   dataToSend(): readonly Uint8Array[] {
+    if (this.#pendingFailure?.taken === true) this.#applyPendingFailure();
     const out = this.#out;
     if (out === null) return NO_DATA;
     this.#out = null;
@@ -468,6 +498,7 @@ export class Connection extends FrameParser {
    * detail in `reason`.
    */
   fail(code: number, reason = ''): void {
+    this.#applyPendingFailure();
     // 1006 means the transport is already gone: there is no one to send a close frame to.
     if (this.#state === State.OPEN && code !== CloseCode.ABNORMAL_CLOSURE) {
       this.#writeClose(encodeClosePayload(code, reason), { code, reason });
@@ -714,15 +745,36 @@ export class Connection extends FrameParser {
 
   // ---- Failure -----------------------------------------------------------------------------
 
-  /** The one path for every violation by the peer: report it, then fail the connection. */
+  /**
+   * The one path for every violation by the peer: report it, stop reading, and fail the
+   * connection. Messages that arrived complete before the violation are still delivered first,
+   * and answered: when events are waiting to be taken, the close frame waits for them (see
+   * {@link eventsReceived}). The connection stays OPEN meanwhile, so answers can be sent.
+   */
   #protocolError(code: ErrorCode, closeCode: number, message: string): false {
     const error = new ProtocolError(code, closeCode, message);
     this.#closingState().failure = error;
-    this.#emit({ type: 'error', error });
     // The reason is the short, fixed description of the violation: it helps the peer's developer
     // and carries nothing from our side.
-    this.fail(closeCode, message.length <= 123 ? message : '');
+    const reason = message.length <= 123 ? message : '';
+    const waiting = this.#events !== null && this.#state === State.OPEN;
+    this.#emit({ type: 'error', error });
+    if (waiting) {
+      this.#discarding = true;
+      this.#paused = null;
+      this.#pendingFailure = { closeCode, reason, taken: false };
+    } else {
+      this.fail(closeCode, reason);
+    }
     return false;
+  }
+
+  /** Fails the connection for a violation whose events have been taken. */
+  #applyPendingFailure(): void {
+    const pending = this.#pendingFailure;
+    if (pending === null) return;
+    this.#pendingFailure = null;
+    this.fail(pending.closeCode, pending.reason);
   }
 
   // ---- Sending -----------------------------------------------------------------------------
