@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { clientFrame, concat, frame, hex } from '../helpers/frames.js';
 import { startEcho, type Transport } from './harness.js';
-import { assertFrame, Op } from './wire.js';
+import { Op } from './wire.js';
 
 /** `n` bytes of printable ASCII (valid UTF-8 whatever the length), varying so offsets matter. */
 function ascii(n: number): Buffer {
