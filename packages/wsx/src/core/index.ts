@@ -63,6 +63,7 @@ export {
   parseRequestHead,
   parseResponseHead,
 } from './http-head.js';
+export { Phase, ReadyState, State } from './lifecycle.js';
 export {
   type AcceptOptions,
   buildAcceptResponse,
@@ -76,5 +77,4 @@ export {
   selectSubprotocol,
   validateRequest,
 } from './server-handshake.js';
-export { State } from './state.js';
 export { isValidUtf8, type Utf8Check } from './utf8.js';

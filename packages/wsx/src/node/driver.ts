@@ -11,7 +11,7 @@ import { type Connection, SEND_EOF } from '../core/connection.js';
 import { CloseCode } from '../core/constants.js';
 import { ConnectionClosedError, InvalidStateError } from '../core/errors.js';
 import type { ConnectionEvent } from '../core/events.js';
-import { State } from '../core/state.js';
+import { State } from '../core/lifecycle.js';
 import type { TimerHandle } from './clock.js';
 import type { ConnectionCompression } from './compression.js';
 import { createFlushQueue } from './flush-queue.js';

@@ -3,14 +3,7 @@
 import type { Clock } from './clock.js';
 import type { WebSocket } from './websocket.js';
 
-/** `readyState` values (WHATWG and `ws`). */
-export const ReadyState = {
-  CONNECTING: 0,
-  OPEN: 1,
-  CLOSING: 2,
-  CLOSED: 3,
-} as const;
-export type ReadyState = (typeof ReadyState)[keyof typeof ReadyState];
+export { ReadyState } from '../core/lifecycle.js';
 
 /**
  * What `send()` and `publish()` report, as uWebSockets does: SUCCESS, the data was queued and the

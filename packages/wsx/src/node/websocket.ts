@@ -12,7 +12,7 @@ import type { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { Connection } from '../core/connection.js';
 import { InvalidStateError, UsageError } from '../core/errors.js';
-import { State } from '../core/state.js';
+import { State } from '../core/lifecycle.js';
 import { type HandshakeResult, openHandshake } from './client-handshake.js';
 import { type ClientOptions, resolveClientOptions } from './client-options.js';
 import type { ClientCompression, ConnectionCompression } from './compression.js';

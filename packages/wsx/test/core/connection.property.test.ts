@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { State } from '../../src/core/state.js';
+import { State } from '../../src/core/lifecycle.js';
 import { connectionPair, server } from '../helpers/connection.js';
 import { splitAt } from '../helpers/frames.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SEND_EOF } from '../../src/core/connection.js';
-import { State } from '../../src/core/state.js';
+import { State } from '../../src/core/lifecycle.js';
 import { client, feed, output, server, summarize } from '../helpers/connection.js';
 import {
   bytes,
