@@ -161,7 +161,7 @@ describe('examples/echo-server.mjs', { concurrency: true }, () => {
     const { port } = await startExample(t, 'echo-server.mjs');
     const ws = await open(t, `ws://127.0.0.1:${port}`);
     const kinds: boolean[] = [];
-    ws.on('message', (_data: Buffer, isBinary: boolean) => kinds.push(isBinary));
+    ws.on('message', (_data, isBinary) => kinds.push(isBinary));
     await assertEchoes(ws, ws[Symbol.asyncIterator]());
     assert.deepEqual(kinds, [false, true]);
   });

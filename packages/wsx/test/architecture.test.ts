@@ -1,7 +1,8 @@
 /**
  * Enforces the dependency rules of docs/ARCHITECTURE.md by scanning imports:
- * core <- extensions <- node <- server, client <- cli; core touches no I/O, no timers, no
- * randomness; the package has no runtime dependencies; no import cycles.
+ * core <- extensions <- node <- websocket <- server, client <- cli; core touches no I/O, no
+ * timers, no randomness; the package has no runtime dependencies; no import cycles, type-only
+ * imports included.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -18,10 +19,11 @@ const ALLOWED: Record<string, readonly string[]> = {
   core: [],
   extensions: ['core'],
   node: ['core', 'extensions'],
-  server: ['core', 'extensions', 'node'],
-  client: ['core', 'extensions', 'node'],
-  cli: ['core', 'extensions', 'node', 'server', 'client'],
-  '.': ['core', 'extensions', 'node', 'server', 'client'],
+  websocket: ['core', 'extensions', 'node'],
+  server: ['core', 'extensions', 'node', 'websocket'],
+  client: ['core', 'extensions', 'node', 'websocket'],
+  cli: ['core', 'extensions', 'node', 'websocket', 'server', 'client', '.'],
+  '.': ['core', 'extensions', 'node', 'websocket', 'server', 'client'],
 };
 
 function sourceFiles(dir: string): string[] {
@@ -57,8 +59,12 @@ function importsOf(file: string): Import[] {
   return found;
 }
 
-/** Layers that may import Node's modules for their values: the I/O adapters and the CLI. */
-const NODE_VALUE_LAYERS = new Set(['node', 'cli']);
+/**
+ * Layers that may import Node's modules for their values: the transport and platform adapters,
+ * the server (its listening socket) and the client (its connecting socket), and the CLI. The
+ * WebSocket layer works on the transport seam only.
+ */
+const NODE_VALUE_LAYERS = new Set(['node', 'server', 'client', 'cli']);
 /** Node modules with no I/O that any layer above the sans-I/O ones may use. */
 const NODE_UTILITIES = new Set(['node:events']);
 
@@ -94,7 +100,7 @@ describe('architecture: dependency rules', () => {
           );
           assert.ok(
             typeOnly || NODE_VALUE_LAYERS.has(layer) || NODE_UTILITIES.has(spec),
-            `${rel}: only src/node/ does I/O; import ${spec} there, or use 'import type'`,
+            `${rel}: the ${layer} layer does no I/O of its own; import ${spec} in an adapter, or use 'import type'`,
           );
         } else if (!typeOnly) {
           assert.fail(`${rel}: wsx has no runtime dependencies, but it imports '${spec}'`);
@@ -113,11 +119,11 @@ describe('architecture: dependency rules', () => {
     }
   });
 
-  it('has no import cycles', () => {
+  it('has no import cycles, type-only imports included', () => {
     const graph = new Map<string, string[]>();
     for (const file of files) {
       const deps = importsOf(file)
-        .filter((i) => i.spec.startsWith('.') && !i.typeOnly)
+        .filter((i) => i.spec.startsWith('.'))
         .map((i) => resolve(dirname(file), i.spec).replace(/\.js$/, '.ts'));
       graph.set(file, deps);
     }

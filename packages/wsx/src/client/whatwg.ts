@@ -10,8 +10,10 @@
  */
 
 import { isToken } from '../core/header-values.js';
-import type { ClientOptions } from '../node/client-options.js';
-import { WebSocket as NodeWebSocket } from '../node/websocket.js';
+import type { ClientOptions } from '../websocket/client-options.js';
+import { WebSocket as NodeWebSocket } from '../websocket/websocket.js';
+// Installs the client opening that `new WebSocket(url)` uses.
+import './opening.js';
 
 /** How binary messages are exposed: the standard's two values, plus `ws`'s 'nodebuffer'. */
 export type BinaryType = 'blob' | 'arraybuffer' | 'nodebuffer';
@@ -145,7 +147,8 @@ export class WebSocket extends EventTarget {
       binaryType: 'nodebuffer',
     });
     inner.on('open', () => this.#onEstablished());
-    inner.on('message', (data: Buffer, isBinary: boolean) => this.#onMessage(data, isBinary));
+    // binaryType 'nodebuffer': every message arrives as a Buffer.
+    inner.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary));
     inner.on('error', () => {
       this.#failed = true;
     });

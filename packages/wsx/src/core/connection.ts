@@ -173,6 +173,11 @@ export class Connection extends FrameParser {
     return this.#phase;
   }
 
+  /** Whether a fragmented message is being sent (`fin: false` until its last fragment). */
+  get isFragmenting(): boolean {
+    return this.#sending !== null;
+  }
+
   /** The close frame we sent, if any. */
   get closeSent(): CloseFrame | null {
     return this.#closing?.sent ?? null;

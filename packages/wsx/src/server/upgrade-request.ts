@@ -1,7 +1,7 @@
 /** The view of an upgrade request that the `upgrade` hook and `protocols` function receive. */
 
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import type { UpgradeHttpRequest } from '../node/standalone-server.js';
+import type { UpgradeHttpRequest } from './upgrade-http-request.js';
 
 /**
  * The HTTP request of an upgrade: Node's `IncomingMessage` when the request came through an

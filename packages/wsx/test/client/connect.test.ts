@@ -5,8 +5,8 @@ import { describe, it, type TestContext } from 'node:test';
 import { connect } from '../../src/client/connect.js';
 import { ConnectionClosedError, type HandshakeError } from '../../src/core/errors.js';
 import { computeAccept } from '../../src/core/server-handshake.js';
-import { SendStatus } from '../../src/node/types.js';
-import { WebSocket } from '../../src/node/websocket.js';
+import { SendStatus } from '../../src/websocket/types.js';
+import { WebSocket } from '../../src/websocket/websocket.js';
 import { frame } from '../helpers/frames.js';
 import { next, startServer, tlsFixtures, within } from '../helpers/net.js';
 

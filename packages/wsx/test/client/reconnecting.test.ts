@@ -14,10 +14,10 @@ import {
   HandshakeError,
   UsageError,
 } from '../../src/core/errors.js';
-import { ReadyState, SendStatus } from '../../src/node/types.js';
-import type { WebSocket } from '../../src/node/websocket.js';
 import { reject } from '../../src/server/rejection.js';
 import { WebSocketServer } from '../../src/server/websocket-server.js';
+import { ReadyState, SendStatus } from '../../src/websocket/types.js';
+import type { WebSocket } from '../../src/websocket/websocket.js';
 import { next, startServer, within } from '../helpers/net.js';
 
 /** A port nothing listens on. */

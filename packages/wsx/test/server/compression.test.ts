@@ -5,8 +5,8 @@ import { Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { constants, deflateRawSync } from 'node:zlib';
 import { connect } from '../../src/client/connect.js';
-import { WebSocket } from '../../src/node/websocket.js';
 import { WebSocketServer } from '../../src/server/websocket-server.js';
+import { WebSocket } from '../../src/websocket/websocket.js';
 import { clientFrame } from '../helpers/frames.js';
 import { next, RawClient, startServer, within } from '../helpers/net.js';
 
@@ -132,7 +132,7 @@ describe('on the wire', () => {
     const ws = await connect(url);
     const clientSocket = (ws as unknown as { socket: Socket }).socket;
     const received: string[] = [];
-    ws.on('message', (d: Buffer) => received.push(String(d)));
+    ws.on('message', (d) => received.push(String(d)));
     await within(
       (async () => {
         while (serverSide === null) await new Promise((r) => setTimeout(r, 5));

@@ -4,8 +4,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { connect } from '../../src/client/connect.js';
-import type { WebSocket } from '../../src/node/websocket.js';
 import { WebSocketServer } from '../../src/server/websocket-server.js';
+import type { WebSocket } from '../../src/websocket/websocket.js';
 import { next, RawClient, startServer, within } from '../helpers/net.js';
 
 describe('server.close()', () => {
@@ -39,7 +39,7 @@ describe('server.close()', () => {
     const opened = next(server, 'connection');
     const ws = await connect(url, { maxMessageSize: 8 * 1024 * 1024 });
     const messages: Buffer[] = [];
-    ws.on('message', (data: Buffer) => messages.push(data));
+    ws.on('message', (data) => messages.push(data as Buffer));
     const [serverSide] = (await opened) as [WebSocket];
     serverSide.send(big);
     serverSide.send('last words');

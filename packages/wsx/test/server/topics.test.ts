@@ -4,14 +4,14 @@ import { Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { connect } from '../../src/client/connect.js';
 import { prepareMessage } from '../../src/core/frame-writer.js';
-import type { WebSocket } from '../../src/node/websocket.js';
+import type { WebSocket } from '../../src/websocket/websocket.js';
 import { settle } from '../helpers/clock.js';
 import { next, startServer, within } from '../helpers/net.js';
 
 /** Collects a client's messages as strings. */
 function inbox(ws: WebSocket): string[] {
   const got: string[] = [];
-  ws.on('message', (data: Buffer) => got.push(String(data)));
+  ws.on('message', (data) => got.push(String(data)));
   return got;
 }
 

@@ -4,9 +4,9 @@ import type { AddressInfo, Socket } from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
 import { connect } from '../../src/client/connect.js';
 import type { HandshakeError } from '../../src/core/errors.js';
-import type { WebSocket } from '../../src/node/websocket.js';
 import { reject } from '../../src/server/rejection.js';
 import { WebSocketServer } from '../../src/server/websocket-server.js';
+import { driverOf, type WebSocket } from '../../src/websocket/websocket.js';
 import { next, RawClient, startServer, tlsFixtures, within } from '../helpers/net.js';
 
 /** An HTTP server on 127.0.0.1:0, closed when the test ends. */
@@ -173,7 +173,7 @@ describe('attached to an existing HTTP server ({ server, path })', () => {
     const { server, port } = await httpServer(t);
     server.setTimeout(60_000); // Node's http server then sets it on every socket it accepts
     const sockets: (Socket | null)[] = [];
-    const socketOf = (ws: WebSocket) => (ws as unknown as { socket: Socket | null }).socket;
+    const socketOf = (ws: WebSocket) => driverOf(ws).transport as Socket | null;
     const attached = new WebSocketServer({ server, open: (ws) => void sockets.push(socketOf(ws)) });
     const standalone = await startServer(t, { open: (ws) => void sockets.push(socketOf(ws)) });
     t.after(() => attached.close());

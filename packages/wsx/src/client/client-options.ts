@@ -2,43 +2,14 @@
 
 import { UsageError } from '../core/errors.js';
 import type { HeaderInit } from '../core/http-head.js';
-import type { ClientTlsOptions, HandshakeRequest, RedirectPolicy } from './client-handshake.js';
+import { systemClock } from '../node/clock.js';
+import type { ClientOptions, ClientTlsOptions } from '../websocket/client-options.js';
+import { ClientCompression } from '../websocket/compression.js';
+import { CONNECTION_OPTIONS, checkConnectionOptions } from '../websocket/settings.js';
+import type { BinaryType, WebSocketOptions } from '../websocket/types.js';
+import type { HandshakeRequest, RedirectPolicy } from './client-handshake.js';
 import { parseWebSocketUrl } from './client-url.js';
-import { ClientCompression, type ClientCompressionOptions } from './compression.js';
 import { type ProxySetting, parseProxyUrl } from './proxy.js';
-import { CONNECTION_OPTIONS, checkConnectionOptions } from './settings.js';
-import type { BinaryType, WebSocketOptions } from './types.js';
-
-export interface ClientOptions extends WebSocketOptions, ClientTlsOptions {
-  /** Subprotocols to offer, most preferred first. */
-  protocols?: string | readonly string[];
-  /** Extra request headers (`Authorization`, `Cookie`, ...). */
-  headers?: Record<string, string> | readonly (readonly [string, string])[];
-  /** The `Origin` header to send (browsers always send one; other clients rarely). */
-  origin?: string;
-  /** Time allowed for the whole opening: connection, TLS, proxy CONNECT, redirects. Default 10 s. */
-  handshakeTimeout?: number;
-  /** `ws` name of `maxMessageSize`. */
-  maxPayload?: number;
-  /** How binary messages reach `message` listeners. Default 'nodebuffer'. */
-  binaryType?: BinaryType;
-  /**
-   * permessage-deflate (RFC 7692): offered by default, as browsers do (`client_max_window_bits`);
-   * `false` to not offer it, or options (see docs/compression.md).
-   */
-  perMessageDeflate?: boolean | ClientCompressionOptions;
-  /** Follow 301/302/303/307/308 redirects to their `Location`. Default false. */
-  followRedirects?: boolean;
-  /** With `followRedirects`: how many redirects in a row are followed. Default 10. */
-  maxRedirects?: number;
-  /** With `followRedirects`: follow a redirect from `wss:` to `ws:`. Default false. */
-  allowInsecureRedirects?: boolean;
-  /**
-   * An `http://` or `https://` proxy to tunnel through (`CONNECT`), with optional `user:pass@`;
-   * `false` for none. Default: `HTTPS_PROXY` / `HTTP_PROXY` and `NO_PROXY` from the environment.
-   */
-  proxy?: string | URL | false;
-}
 
 /** A handshake is one round trip plus TLS: 10 s allows for slow links, not for dead servers. */
 const HANDSHAKE_TIMEOUT = 10_000;
@@ -112,6 +83,7 @@ export function resolveClientOptions(
       proxy: proxySetting(options.proxy),
       redirects: redirectPolicy(options),
       deflate: compression?.policy ?? null,
+      clock: options.clock ?? systemClock,
     },
     compression,
     binaryType: options.binaryType,

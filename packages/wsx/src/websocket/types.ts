@@ -1,7 +1,6 @@
-/** Public types and constants of the Node layer, shared by the server and the client. */
+/** Public types and constants of a WebSocket, shared by the server and the client. */
 
-import type { Clock } from './clock.js';
-import type { WebSocket } from './websocket.js';
+import type { Clock } from '../node/clock.js';
 
 export { ReadyState } from '../core/lifecycle.js';
 
@@ -27,27 +26,8 @@ export interface SendOptions {
   binary?: boolean;
   /** false: this is not the last fragment of the message; continue it with the next `send()`. */
   fin?: boolean;
-  /** Compression is not negotiated by this version; only `false` is accepted. */
+  /** `false`: send this message uncompressed even when permessage-deflate is in use. */
   compress?: false;
-}
-
-/** Per-connection handlers of a server route (the uWebSockets "behavior"). */
-export interface ConnectionHandlers<Data> {
-  /** The connection is open. May return a promise: a rejection closes it with 1011. */
-  open?(ws: WebSocket<Data>): unknown;
-  /**
-   * A message: text (`isBinary` false, valid UTF-8) or binary. May return a promise: until it
-   * settles, the connection's next messages wait and its socket is not read (read-side
-   * backpressure); a rejection closes the connection with 1011.
-   */
-  message?(ws: WebSocket<Data>, data: Buffer, isBinary: boolean): unknown;
-  /** The connection's buffer fell back under the high-water mark after BACKPRESSURE. */
-  drain?(ws: WebSocket<Data>): void;
-  ping?(ws: WebSocket<Data>, data: Buffer): void;
-  pong?(ws: WebSocket<Data>, data: Buffer): void;
-  close?(ws: WebSocket<Data>, code: number, reason: string): void;
-  /** A handler threw (the connection is then closed with 1011), or the peer broke the protocol. */
-  error?(ws: WebSocket<Data>, error: Error): void;
 }
 
 /** Limits, timeouts and the slow-consumer policy, for both sides. Defaults in docs/server.md. */

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { connect } from '../../src/client/connect.js';
-import type { WebSocket } from '../../src/node/websocket.js';
+import type { WebSocket } from '../../src/websocket/websocket.js';
 import { ManualClock, settle } from '../helpers/clock.js';
 import { clientFrame } from '../helpers/frames.js';
 import { next, RawClient, startServer, within } from '../helpers/net.js';

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { connect } from '../../src/client/connect.js';
-import { SendStatus } from '../../src/node/types.js';
-import { WebSocket } from '../../src/node/websocket.js';
+import { SendStatus } from '../../src/websocket/types.js';
+import { WebSocket } from '../../src/websocket/websocket.js';
 import { clientFrame, concat } from '../helpers/frames.js';
 import { next, RawClient, startServer, within } from '../helpers/net.js';
 
@@ -38,7 +38,7 @@ describe('batched writes', () => {
       'the server side',
     )) as WebSocket[];
     const received: string[] = [];
-    ws.on('message', (d: Buffer) => received.push(String(d)));
+    ws.on('message', (d) => received.push(String(d)));
     const writes = await countWrites(() => {
       for (let i = 0; i < 100; i++) serverSide!.send(`m${i}`);
     });
@@ -183,7 +183,7 @@ describe('reading', () => {
     });
     const ws = await connect(server2.url);
     const got: string[] = [];
-    ws.on('message', (d: Buffer) => {
+    ws.on('message', (d) => {
       got.push(String(d));
       if (got.length === 1) ws.pause();
     });

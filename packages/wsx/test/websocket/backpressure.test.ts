@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { connect } from '../../src/client/connect.js';
-import { SendStatus } from '../../src/node/types.js';
-import { WebSocket } from '../../src/node/websocket.js';
+import { SendStatus } from '../../src/websocket/types.js';
+import { WebSocket } from '../../src/websocket/websocket.js';
 import { ManualClock, settle } from '../helpers/clock.js';
 import { clientFrame, concat } from '../helpers/frames.js';
 import { next, RawClient, startServer, within } from '../helpers/net.js';
@@ -209,7 +209,7 @@ describe('messages that arrive before anyone listens', () => {
     const [a, b] = await Promise.all([connect(url), connect(url)]);
     await settle(10); // both have read their first frames by now, with no listener yet
     const got: string[] = [];
-    a.on('message', (d: Buffer) => got.push(String(d)));
+    a.on('message', (d) => got.push(String(d)));
     await until(() => got.length === 2, 'the early messages');
     assert.deepEqual(got, ['one', 'two']);
     const iterated: string[] = [];

@@ -4,7 +4,7 @@
  * thousand idle connections cost one timer, not ten thousand.
  */
 
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock, TimerHandle } from '../node/clock.js';
 
 export class Sweeper<T> {
   readonly #members: Set<T>;

@@ -11,7 +11,7 @@ import {
   type DeflateParams,
   type ServerDeflatePolicy,
 } from '../extensions/permessage-deflate.js';
-import { Deflater, Inflater, sharedDeflater, sharedInflater } from './deflate.js';
+import { Deflater, Inflater, sharedDeflater, sharedInflater } from '../node/deflate.js';
 
 /** Compression settings common to both sides. */
 interface CodecOptions {

@@ -18,7 +18,6 @@ import {
 import { buildRequest, generateKey, validateResponse } from '../core/client-handshake.js';
 import { ErrorCode, HandshakeError, type RefusedResponse } from '../core/errors.js';
 import { formatExtensionHeader } from '../core/extension-header.js';
-import { HeadReader } from '../core/head-reader.js';
 import { quoteInput } from '../core/header-values.js';
 import type { HeaderInit, HttpResponseHead } from '../core/http-head.js';
 import { headerEntries, parseResponseHead } from '../core/http-head.js';
@@ -29,6 +28,10 @@ import {
   deflateOffer,
   findDeflateResponse,
 } from '../extensions/permessage-deflate.js';
+import type { Clock, TimerHandle } from '../node/clock.js';
+import { readHead } from '../node/head-io.js';
+import { random } from '../node/runtime.js';
+import type { ClientTlsOptions } from '../websocket/client-options.js';
 import { type ClientTarget, redirectUrl, targetOf } from './client-url.js';
 import {
   checkConnectResponse,
@@ -38,24 +41,8 @@ import {
   selectProxy,
 } from './proxy.js';
 import { readRefusal } from './refused-response.js';
-import { random } from './runtime.js';
 
 export { parseWebSocketUrl } from './client-url.js';
-
-/** TLS settings for `wss://`, passed to `tls.connect`. */
-export type ClientTlsOptions = Pick<
-  TlsConnectionOptions,
-  | 'ca'
-  | 'cert'
-  | 'key'
-  | 'passphrase'
-  | 'pfx'
-  | 'rejectUnauthorized'
-  | 'servername'
-  | 'checkServerIdentity'
-  | 'minVersion'
-  | 'ciphers'
->;
 
 /** Which redirects the handshake follows. */
 export interface RedirectPolicy {
@@ -77,6 +64,8 @@ export interface HandshakeRequest {
   readonly redirects: RedirectPolicy;
   /** permessage-deflate to offer (RFC 7692), or null. */
   readonly deflate: ClientDeflatePolicy | null;
+  /** The time source of the handshake's timers. */
+  readonly clock: Clock;
 }
 
 /** The outcome of a successful handshake. */
@@ -126,13 +115,13 @@ const CREDENTIALS = new Set(['authorization', 'cookie']);
 class ClientHandshake {
   readonly #request: HandshakeRequest;
   readonly #done: HandshakeCallback;
-  readonly #timer: ReturnType<typeof setTimeout>;
+  readonly #timer: TimerHandle;
   /** The first URL's origin: credentials go to it only. */
   #origin: string | null = null;
   /** The sockets of the current hop: the connection, then TLS over a proxy tunnel. */
   #sockets: Socket[] = [];
   /** The head being read, for the size a close reports. */
-  #reader: HeadReader | null = null;
+  #reader: { readonly size: number } | null = null;
   /** Set while the body of a refusal is read: the server's close then ends the body. */
   #readingRefusal = false;
   /** What is under way, for the timeout's message. */
@@ -149,13 +138,13 @@ class ClientHandshake {
     const hop = this.#prepare(request.url);
     this.#origin = hop.target.origin;
     this.#connect(hop);
-    this.#timer = setTimeout(this.#onTimeout, request.timeout);
+    this.#timer = request.clock.setTimeout(this.#onTimeout, request.timeout);
   }
 
   finish(error: Error | null, result: HandshakeResult | null): void {
     if (this.#finished) return;
     this.#finished = true;
-    clearTimeout(this.#timer);
+    this.#request.clock.clearTimeout(this.#timer);
     const sockets = this.#release();
     if (error === null) {
       this.#done(null, result); // the WebSocket takes over error handling when it attaches
@@ -227,7 +216,7 @@ class ClientHandshake {
         // Refused: the body often says why. Read its start, then fail with both.
         this.#phase = `reading the ${head.status} answer of ${hop.target.url.href}`;
         this.#readingRefusal = true;
-        readRefusal(socket, head, rest, (response) => {
+        readRefusal(socket, head, rest, this.#request.clock, (response) => {
           try {
             validate(head, hop, this.#request.protocols, this.#request.deflate);
           } catch (error) {
@@ -281,24 +270,19 @@ class ClientHandshake {
     } else {
       this.#phase = waitingFor;
     }
-    const reader = new HeadReader('response');
-    this.#reader = reader;
-    const onData = (chunk: Buffer): void => {
-      try {
-        const collected = reader.push(chunk);
-        if (collected === null) return;
-        const parsed = parseResponseHead(collected.head);
-        if (!parsed.complete) throw new Error('a collected head is complete');
-        socket.off('data', onData);
-        socket.pause();
+    this.#reader = readHead(socket, 'response', {
+      head: (bytes, rest) => {
         this.#reader = null;
-        onHead(parsed.head, chunk.subarray(collected.restOffset));
-      } catch (error) {
-        this.finish(error as Error, null);
-      }
-    };
-    socket.on('data', onData);
-    socket.resume();
+        try {
+          const parsed = parseResponseHead(bytes);
+          if (!parsed.complete) throw new Error('a collected head is complete');
+          onHead(parsed.head, rest);
+        } catch (error) {
+          this.finish(error as Error, null);
+        }
+      },
+      invalid: (error) => this.finish(error, null),
+    }).reader;
   }
 
   #track(socket: Socket): Socket {

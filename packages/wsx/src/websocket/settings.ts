@@ -1,14 +1,16 @@
 /**
  * The resolved policy of a connection: limits, timeouts, handlers, and the shared helpers
- * (sweeper, topics) it uses. A server builds one and every connection it accepts refers to it,
- * so per-connection memory holds a pointer, not a copy of a dozen options.
+ * (sweeper, topics, memory budget) it uses. A server builds one and every connection it accepts
+ * refers to it, so per-connection memory holds a pointer, not a copy of a dozen options.
  */
 
 import { UsageError } from '../core/errors.js';
-import { type Clock, systemClock } from './clock.js';
+import { type Clock, systemClock } from '../node/clock.js';
+import type { Handlers } from './handlers.js';
+import type { MemoryBudget } from './memory-budget.js';
 import { Sweeper, sweepInterval } from './sweeper.js';
-import type { TopicRegistry } from './topics.js';
-import type { ConnectionHandlers, WebSocketOptions } from './types.js';
+import type { TopicHub } from './topic-hub.js';
+import type { WebSocketOptions } from './types.js';
 
 // Defaults, each with its reason.
 /** Python websockets' default: long enough for a slow link to answer a close frame. */
@@ -26,8 +28,8 @@ const BACKPRESSURE_TIMEOUT = 30_000;
 /** A hard cap on what one connection may hold, whatever the application sends. */
 const BACKPRESSURE_LIMIT = 64 * 1024 * 1024;
 
-export interface ConnectionSettings<Data> {
-  readonly handlers: ConnectionHandlers<Data> | null;
+export interface ConnectionSettings<Peer> {
+  readonly handlers: Handlers<Peer> | null;
   readonly closeTimeout: number;
   readonly pingInterval: number;
   readonly pongTimeout: number;
@@ -39,9 +41,11 @@ export interface ConnectionSettings<Data> {
   /** Runs the timed checks; null when none is on. */
   readonly sweeper: Sweeper<unknown> | null;
   /** Topics of the server this connection belongs to; null for clients. */
-  readonly topics: TopicRegistry | null;
+  readonly topics: TopicHub<Peer> | null;
+  /** The bound on memory held across the server's connections; null for clients. */
+  readonly budget: MemoryBudget | null;
   /** Called once when the connection has closed. */
-  readonly onClosed: ((ws: never) => void) | null;
+  readonly onClosed: ((ws: Peer) => void) | null;
 }
 
 const NUMERIC = [
@@ -71,20 +75,21 @@ export function checkConnectionOptions(options: WebSocketOptions): void {
   }
 }
 
-export interface SettingsExtras<Data> {
-  readonly handlers?: ConnectionHandlers<Data> | null;
-  readonly topics?: TopicRegistry | null;
-  readonly onClosed?: ((ws: never) => void) | null;
+export interface SettingsExtras<Peer> {
+  readonly handlers?: Handlers<Peer> | null;
+  readonly topics?: TopicHub<Peer> | null;
+  readonly budget?: MemoryBudget | null;
+  readonly onClosed?: ((ws: Peer) => void) | null;
   /** Visits a connection on each sweep (the WebSocket class provides it). */
   readonly visit: (member: never, now: number) => void;
   /** The set the sweeper visits, when the owner keeps one of its connections anyway. */
   readonly members?: Set<never>;
 }
 
-export function resolveSettings<Data>(
+export function resolveSettings<Peer>(
   options: WebSocketOptions,
-  extras: SettingsExtras<Data>,
-): ConnectionSettings<Data> {
+  extras: SettingsExtras<Peer>,
+): ConnectionSettings<Peer> {
   checkConnectionOptions(options);
   const clock = options.clock ?? systemClock;
   const pingInterval = options.pingInterval ?? PING_INTERVAL;
@@ -117,6 +122,7 @@ export function resolveSettings<Data>(
             extras.members as Set<unknown> | undefined,
           ),
     topics: extras.topics ?? null,
+    budget: extras.budget ?? null,
     onClosed: extras.onClosed ?? null,
   };
 }

@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import type { RefusedResponse } from '../core/errors.js';
 import { isDigits } from '../core/header-values.js';
 import type { HttpResponseHead } from '../core/http-head.js';
+import type { Clock } from '../node/clock.js';
 
 /** How much of a refusal's body is kept: enough for any explanation meant for a human. */
 export const MAX_REFUSAL_BODY = 4096;
@@ -23,6 +24,7 @@ export function readRefusal(
   socket: Socket,
   head: HttpResponseHead,
   rest: Buffer,
+  clock: Clock,
   done: (response: RefusedResponse) => void,
 ): void {
   const length = contentLength(head);
@@ -33,7 +35,7 @@ export function readRefusal(
   const finish = (): void => {
     if (finished) return;
     finished = true;
-    clearTimeout(timer);
+    clock.clearTimeout(timer);
     socket.off('data', onData).off('end', finish).off('close', finish);
     const raw = Buffer.concat(chunks, size);
     const body = chunked
@@ -58,8 +60,7 @@ export function readRefusal(
     size += chunk.length;
     if (enough()) finish();
   };
-  const timer = setTimeout(finish, BODY_WAIT);
-  timer.unref();
+  const timer = clock.setTimeout(finish, BODY_WAIT);
   if (rest.length > 0) onData(rest);
   if (finished || length === 0 || head.status === 204 || head.status === 304) {
     finish();

@@ -7,65 +7,18 @@
  * that does not finish its request head within the handshake timeout is dropped.
  */
 
-import type { IncomingHttpHeaders } from 'node:http';
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import type { HandshakeError } from '../core/errors.js';
-import { HeadReader } from '../core/head-reader.js';
 import { includesIgnoreCase, splitList } from '../core/header-values.js';
 import { type HttpHeaders, type HttpRequestHead, parseRequestHead } from '../core/http-head.js';
 import { buildRejectResponse, rejectionFor } from '../core/server-handshake.js';
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock, TimerHandle } from '../node/clock.js';
+import { readHead } from '../node/head-io.js';
+import { UpgradeHttpRequest } from './upgrade-http-request.js';
 
 /** Key, certificate and the rest of `tls.createServer`'s options, for `wss://`. */
 export type TlsServerOptions = TlsOptions;
-
-/**
- * The request of an upgrade read by the standalone server: the fields of Node's
- * `IncomingMessage` that upgrade code uses (`method`, `url`, `httpVersion`, `headers`,
- * `rawHeaders`, `socket`), without the stream.
- */
-export class UpgradeHttpRequest {
-  readonly method: string;
-  readonly url: string;
-  readonly httpVersion: string;
-  readonly rawHeaders: string[];
-  readonly socket: Socket;
-  #headers: IncomingHttpHeaders | null = null;
-
-  constructor(head: HttpRequestHead, socket: Socket) {
-    this.method = head.method;
-    this.url = head.target;
-    this.httpVersion = head.version.slice('HTTP/'.length);
-    this.rawHeaders = [...head.headers.raw];
-    this.socket = socket;
-  }
-
-  /** Lower-cased names; repeated headers joined with ', ' (`cookie` with '; '), as Node does. */
-  get headers(): IncomingHttpHeaders {
-    this.#headers ??= nodeHeaders(this.rawHeaders) as IncomingHttpHeaders;
-    return this.#headers;
-  }
-
-  /** Node's alias of `socket`. */
-  get connection(): Socket {
-    return this.socket;
-  }
-}
-
-function nodeHeaders(raw: readonly string[]): Record<string, string | string[]> {
-  const headers: Record<string, string | string[]> = Object.create(null);
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
-    const value = raw[i + 1]!;
-    const previous = headers[name];
-    if (name === 'set-cookie')
-      headers[name] = [...((previous as string[] | undefined) ?? []), value];
-    else if (previous === undefined) headers[name] = value;
-    else headers[name] = `${previous}${name === 'cookie' ? '; ' : ', '}${value}`;
-  }
-  return headers;
-}
 
 export type UpgradeHandler = (req: UpgradeHttpRequest, socket: Socket, head: Buffer) => void;
 
@@ -78,48 +31,50 @@ export function createStandaloneServer(
   clock: Clock,
   onUpgrade: UpgradeHandler,
 ): Server {
-  const accept = (socket: Socket): void => readHead(socket, handshakeTimeout, clock, onUpgrade);
+  const accept = (socket: Socket): void =>
+    acceptConnection(socket, handshakeTimeout, clock, onUpgrade);
   return tls === undefined
     ? createNetServer({ noDelay: true }, accept)
     : createTlsServer(tls, accept);
 }
 
 /** Reads the request head; answers and closes anything that is not a valid upgrade request. */
-function readHead(socket: Socket, timeout: number, clock: Clock, onUpgrade: UpgradeHandler): void {
-  const reader = new HeadReader('request');
+function acceptConnection(
+  socket: Socket,
+  timeout: number,
+  clock: Clock,
+  onUpgrade: UpgradeHandler,
+): void {
   let timer: TimerHandle | null = null;
   const done = (): void => {
-    socket.off('data', onData).off('error', onError).off('close', done);
+    reading.stop();
+    socket.off('error', onError).off('close', done);
     if (timer !== null) clock.clearTimeout(timer);
   };
   const onError = (): void => {
     socket.destroy();
   };
-  const onData = (chunk: Buffer): void => {
-    let head: HttpRequestHead;
-    let rest: Buffer;
-    try {
-      // Each byte is scanned once as it arrives; a bare LF or an overlong head fails at once.
-      const collected = reader.push(chunk);
-      if (collected === null) return;
-      const parsed = parseRequestHead(collected.head);
-      if (!parsed.complete) throw new Error('a collected head is complete');
-      head = parsed.head;
-      rest = chunk.subarray(collected.restOffset);
-    } catch (error) {
+  const reading = readHead(socket, 'request', {
+    head(bytes, rest) {
       done();
-      answer(socket, rejectionFor(error as HandshakeError));
-      return;
-    }
-    done();
-    socket.pause();
-    if (!isUpgrade(head.headers)) {
-      answer(socket, plainAnswer(head.headers));
-      return;
-    }
-    onUpgrade(new UpgradeHttpRequest(head, socket), socket, rest);
-  };
-  socket.on('data', onData).on('error', onError).on('close', done);
+      let head: HttpRequestHead;
+      try {
+        const parsed = parseRequestHead(bytes);
+        if (!parsed.complete) throw new Error('a collected head is complete');
+        head = parsed.head;
+      } catch (error) {
+        answer(socket, rejectionFor(error as HandshakeError));
+        return;
+      }
+      if (!isUpgrade(head.headers)) answer(socket, plainAnswer(head.headers));
+      else onUpgrade(new UpgradeHttpRequest(head, socket), socket, rest);
+    },
+    invalid(error) {
+      done();
+      answer(socket, rejectionFor(error));
+    },
+  });
+  socket.on('error', onError).on('close', done);
   if (timeout > 0) timer = clock.setTimeout(() => socket.destroy(), timeout);
 }
 

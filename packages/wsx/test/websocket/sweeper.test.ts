@@ -1,7 +1,7 @@
 /** The sweeper: one timer visiting many connections, in its own set or in one it is given. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Sweeper } from '../../src/node/sweeper.js';
+import { Sweeper } from '../../src/websocket/sweeper.js';
 import { ManualClock } from '../helpers/clock.js';
 
 describe('Sweeper', () => {

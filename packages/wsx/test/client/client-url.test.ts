@@ -5,8 +5,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
+import { parseWebSocketUrl, redirectUrl, targetOf } from '../../src/client/client-url.js';
 import { connect } from '../../src/client/connect.js';
-import { parseWebSocketUrl, redirectUrl, targetOf } from '../../src/node/client-url.js';
 import { WebSocketServer } from '../../src/server/websocket-server.js';
 import { next, tlsFixtures } from '../helpers/net.js';
 

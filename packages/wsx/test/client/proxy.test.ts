@@ -8,10 +8,10 @@ import {
 } from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { targetOf } from '../../src/client/client-url.js';
 import { connect } from '../../src/client/connect.js';
+import { bypassesProxy, parseProxyUrl, selectProxy } from '../../src/client/proxy.js';
 import type { HandshakeError } from '../../src/core/errors.js';
-import { targetOf } from '../../src/node/client-url.js';
-import { bypassesProxy, parseProxyUrl, selectProxy } from '../../src/node/proxy.js';
 import { next, startServer, tlsFixtures } from '../helpers/net.js';
 
 interface ProxyRequest {
