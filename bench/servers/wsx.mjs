@@ -2,8 +2,10 @@
 // wsx under test: echo on `/`, broadcast to every connection on `/broadcast` (topics: framed
 // once, written once per socket per tick). Config: { deflate } = the perMessageDeflate option.
 //   node --expose-gc bench/servers/wsx.mjs [port] ['{"deflate":true}']
-import { WebSocketServer } from 'wsx';
 import { args, info, ready } from './control.mjs';
+
+// WSX_MODULE: another build of wsx (the --before comparison); default: this checkout's.
+const { WebSocketServer } = await import(process.env.WSX_MODULE ?? 'wsx');
 
 const { port, config } = args();
 // Shared per-route data objects: which route a connection is on costs no allocation.

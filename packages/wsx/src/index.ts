@@ -19,9 +19,13 @@ export * from './core/index.js';
 export type { Clock, TimerHandle } from './node/clock.js';
 export { MemoryTransport } from './node/memory-transport.js';
 export type { Transport } from './node/transport.js';
-export type { ServerHandlers, ServerOptions, UpgradeResult } from './server/options.js';
+export type {
+  ServerHandlers,
+  ServerOptions,
+  TlsServerOptions,
+  UpgradeResult,
+} from './server/options.js';
 export { Rejection, reject } from './server/rejection.js';
-export type { TlsServerOptions } from './server/standalone-server.js';
 export {
   type PubSubAdapter,
   type TopicMessage,

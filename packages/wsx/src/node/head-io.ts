@@ -5,10 +5,10 @@
  * with whatever followed it (the first WebSocket frames, or a body).
  */
 
-import type { Socket } from 'node:net';
 import type { HandshakeError } from '../core/errors.js';
 import { HeadReader } from '../core/head-reader.js';
 import type { HeadLimits } from '../core/http-head.js';
+import type { Transport } from './transport.js';
 
 export interface HeadListener {
   /** The complete head, and the bytes after it. The socket is paused. */
@@ -22,7 +22,7 @@ export interface HeadListener {
  * a function that stops reading early.
  */
 export function readHead(
-  socket: Socket,
+  socket: Transport,
   side: 'request' | 'response',
   listener: HeadListener,
   limits?: HeadLimits,

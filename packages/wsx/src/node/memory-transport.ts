@@ -18,6 +18,11 @@ const HIGH_WATER_MARK = 16 * 1024;
 export class MemoryTransport extends EventEmitter implements Transport {
   readonly remoteAddress: string;
   readonly writableHighWaterMark = HIGH_WATER_MARK;
+  /**
+   * Whether this end stays open for writing once the peer's has ended (a half-open connection).
+   * False, as wsx sets its sockets: the peer's end ends ours.
+   */
+  allowHalfOpen = false;
   #peer!: MemoryTransport;
   /** Chunks written by the peer, not read yet. */
   readonly #inbox: Buffer[] = [];
@@ -63,13 +68,21 @@ export class MemoryTransport extends EventEmitter implements Transport {
     return this.#readableEnded;
   }
 
-  write(chunk: Uint8Array, callback?: (error?: Error | null) => void): boolean {
+  write(chunk: Uint8Array, callback?: (error?: Error | null) => void): boolean;
+  write(chunk: string, encoding: 'latin1', callback?: (error?: Error | null) => void): boolean;
+  write(
+    chunk: Uint8Array | string,
+    encoding?: 'latin1' | ((error?: Error | null) => void),
+    cb?: (error?: Error | null) => void,
+  ): boolean {
+    const callback = typeof encoding === 'function' ? encoding : cb;
     if (this.#ending || this.#destroyed) {
       const error = new Error('write after end');
       if (callback !== undefined) process.nextTick(callback, error);
       return false;
     }
-    const copy = Buffer.from(chunk); // the writer may reuse its buffer
+    // A copy: the writer may reuse its buffer.
+    const copy = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : Buffer.from(chunk);
     if (this.#corked > 0) this.#corkedChunks.push(copy);
     else this.#peer.#receive([copy]);
     if (callback !== undefined) setImmediate(callback, null);
@@ -89,8 +102,11 @@ export class MemoryTransport extends EventEmitter implements Transport {
     if (chunks.length > 0) this.#peer.#receive([Buffer.concat(chunks)]);
   }
 
-  end(): void {
+  end(): void;
+  end(chunk: Uint8Array): void;
+  end(chunk?: Uint8Array): void {
     if (this.#ending || this.#destroyed) return;
+    if (chunk !== undefined) this.write(chunk);
     this.#corked = 1;
     this.uncork();
     this.#ending = true;
@@ -161,7 +177,7 @@ export class MemoryTransport extends EventEmitter implements Transport {
     if (this.#peerEnded && !this.#readableEnded) {
       this.#readableEnded = true;
       this.emit('end');
-      this.end(); // no half-open connections
+      if (!this.allowHalfOpen) this.end();
       this.#peer.#finish();
       this.#finish();
       this.#scheduleClose();

@@ -18,10 +18,14 @@
  */
 export interface Transport {
   write(chunk: Uint8Array, callback?: (error?: Error | null) => void): boolean;
+  /** Text as latin1 (an HTTP head: Node writes a short string without a buffer per call). */
+  write(chunk: string, encoding: 'latin1', callback?: (error?: Error | null) => void): boolean;
   /** Gathers the writes that follow into one, until `uncork()`. */
   cork(): void;
   uncork(): void;
+  /** Closes our sending side, after `chunk` when given. */
   end(): void;
+  end(chunk: Uint8Array): void;
   destroy(): void;
   pause(): void;
   resume(): void;
@@ -32,8 +36,9 @@ export interface Transport {
   readonly destroyed: boolean;
   /** Whether the peer's end of stream has been read. */
   readonly readableEnded: boolean;
-  /** The peer's address, when the transport has one. */
+  /** The peer's address and port, when the transport has them. */
   readonly remoteAddress?: string | undefined;
+  readonly remotePort?: number | undefined;
   on(event: 'data', listener: (chunk: Buffer) => void): this;
   on(event: 'close' | 'drain' | 'end', listener: () => void): this;
   on(event: 'error', listener: (error: Error) => void): this;

@@ -5,7 +5,6 @@
  * transport.
  */
 
-import type { Socket } from 'node:net';
 import { HttpHeaders } from '../core/http-head.js';
 import {
   buildRejectResponse,
@@ -13,6 +12,7 @@ import {
   formatAcceptResponse,
   validateRequest,
 } from '../core/server-handshake.js';
+import type { Transport } from '../node/transport.js';
 import type { Refusal } from './decision.js';
 import type { UpgradeSource } from './upgrade-request.js';
 
@@ -56,7 +56,7 @@ export function acceptResponse(
 }
 
 /** Answers a refused upgrade and closes the socket once the answer is flushed. */
-export function refuse(socket: Socket, refusal: Refusal): void {
+export function refuse(socket: Transport, refusal: Refusal): void {
   answer(
     socket,
     buildRejectResponse(refusal.status, {
@@ -67,12 +67,13 @@ export function refuse(socket: Socket, refusal: Refusal): void {
 }
 
 /** Writes an HTTP answer and closes the socket once it is flushed. */
-export function answer(socket: Socket, response: Uint8Array): void {
+export function answer(socket: Transport, response: Uint8Array): void {
   if (socket.destroyed) return;
+  socket.on('error', destroySocket);
   socket.once('finish', destroySocket);
   socket.end(response);
 }
 
-export function destroySocket(this: Socket): void {
+export function destroySocket(this: Transport): void {
   this.destroy();
 }

@@ -2,6 +2,7 @@
 
 import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
+import type { TlsOptions } from 'node:tls';
 import { UsageError } from '../core/errors.js';
 import type { ServerCompressionOptions } from '../websocket/compression.js';
 import type { MemoryBudget } from '../websocket/memory-budget.js';
@@ -10,9 +11,11 @@ import type { WebSocketOptions } from '../websocket/types.js';
 import type { ConnectionHandlers } from '../websocket/websocket.js';
 import type { AllowedOrigins } from './origins.js';
 import type { Rejection } from './rejection.js';
-import type { TlsServerOptions } from './standalone-server.js';
 import type { Topics } from './topics.js';
 import type { UpgradeRequest, UpgradeSource } from './upgrade-request.js';
+
+/** Key, certificate and the rest of `tls.createServer`'s options, for `wss://`. */
+export type TlsServerOptions = TlsOptions;
 
 /** What the `upgrade` hook returns: the connection's `data`, or a rejection. */
 export type UpgradeResult<Data> = Data | Rejection;

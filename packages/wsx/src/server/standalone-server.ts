@@ -7,20 +7,20 @@
  * that does not finish its request head within the handshake timeout is dropped.
  */
 
-import { createServer as createNetServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
+import { createServer as createNetServer, type Server } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import type { HandshakeError } from '../core/errors.js';
 import { includesIgnoreCase, splitList } from '../core/header-values.js';
 import { type HttpHeaders, type HttpRequestHead, parseRequestHead } from '../core/http-head.js';
 import { buildRejectResponse, rejectionFor } from '../core/server-handshake.js';
 import type { Clock, TimerHandle } from '../node/clock.js';
 import { readHead } from '../node/head-io.js';
+import type { Transport } from '../node/transport.js';
+import { answer } from './http1-upgrade.js';
+import type { TlsServerOptions } from './options.js';
 import { UpgradeHttpRequest } from './upgrade-http-request.js';
 
-/** Key, certificate and the rest of `tls.createServer`'s options, for `wss://`. */
-export type TlsServerOptions = TlsOptions;
-
-export type UpgradeHandler = (req: UpgradeHttpRequest, socket: Socket, head: Buffer) => void;
+export type UpgradeHandler = (req: UpgradeHttpRequest, socket: Transport, head: Buffer) => void;
 
 const PLAIN_BODY = 'Upgrade Required: this endpoint speaks WebSocket (RFC 6455)\n';
 
@@ -31,16 +31,19 @@ export function createStandaloneServer(
   clock: Clock,
   onUpgrade: UpgradeHandler,
 ): Server {
-  const accept = (socket: Socket): void =>
-    acceptConnection(socket, handshakeTimeout, clock, onUpgrade);
+  const accept = (socket: Transport): void =>
+    serveConnection(socket, handshakeTimeout, clock, onUpgrade);
   return tls === undefined
     ? createNetServer({ noDelay: true }, accept)
     : createTlsServer(tls, accept);
 }
 
-/** Reads the request head; answers and closes anything that is not a valid upgrade request. */
-function acceptConnection(
-  socket: Socket,
+/**
+ * Serves one raw HTTP/1.1 connection: reads the request head, answers and closes anything that
+ * is not a valid upgrade request, hands upgrades to `onUpgrade`.
+ */
+export function serveConnection(
+  socket: Transport,
   timeout: number,
   clock: Clock,
   onUpgrade: UpgradeHandler,
@@ -93,11 +96,4 @@ function plainAnswer(headers: HttpHeaders): Uint8Array {
     return buildRejectResponse(400, { body: "Connection header must contain 'Upgrade'\n" });
   }
   return buildRejectResponse(426, { body: PLAIN_BODY, headers: { Upgrade: 'websocket' } });
-}
-
-/** Writes an HTTP answer and closes the socket once it is flushed. */
-function answer(socket: Socket, response: Uint8Array): void {
-  socket.on('error', () => socket.destroy());
-  socket.once('finish', () => socket.destroy());
-  socket.end(response);
 }

@@ -1,8 +1,8 @@
 /** The request of an upgrade as the standalone server reads it, without Node's HTTP machinery. */
 
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Socket } from 'node:net';
 import type { HttpRequestHead } from '../core/http-head.js';
+import type { Transport } from '../node/transport.js';
 
 /**
  * The request of an upgrade read by the standalone server: the fields of Node's
@@ -14,10 +14,11 @@ export class UpgradeHttpRequest {
   readonly url: string;
   readonly httpVersion: string;
   readonly rawHeaders: string[];
-  readonly socket: Socket;
+  /** The connection it arrived on (a `net.Socket`, or any transport served). */
+  readonly socket: Transport;
   #headers: IncomingHttpHeaders | null = null;
 
-  constructor(head: HttpRequestHead, socket: Socket) {
+  constructor(head: HttpRequestHead, socket: Transport) {
     this.method = head.method;
     this.url = head.target;
     this.httpVersion = head.version.slice('HTTP/'.length);
@@ -32,7 +33,7 @@ export class UpgradeHttpRequest {
   }
 
   /** Node's alias of `socket`. */
-  get connection(): Socket {
+  get connection(): Transport {
     return this.socket;
   }
 }

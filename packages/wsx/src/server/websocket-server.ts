@@ -12,7 +12,7 @@
 
 import { EventEmitter } from 'node:events';
 import type { Server as HttpServer } from 'node:http';
-import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
+import type { AddressInfo, Server as NetServer } from 'node:net';
 import { Connection, ConnectionConfig } from '../core/connection.js';
 import { CloseCode } from '../core/constants.js';
 import { HandshakeError } from '../core/errors.js';
@@ -20,6 +20,7 @@ import type { PreparedMessage } from '../core/frame-writer.js';
 import { rejectionFor } from '../core/server-handshake.js';
 import { prepareSocket } from '../node/net-transport.js';
 import { alloc, allocUnsafe, isUtf8 } from '../node/runtime.js';
+import type { Transport } from '../node/transport.js';
 import { ServerCompression } from '../websocket/compression.js';
 import { MemoryBudget } from '../websocket/memory-budget.js';
 import type { SendData } from '../websocket/send-data.js';
@@ -37,7 +38,7 @@ import {
 } from './http1-upgrade.js';
 import { type ServerHandlers, type ServerOptions, validateServerOptions } from './options.js';
 import { type OriginPredicate, resolveAllowedOrigins } from './origins.js';
-import { createStandaloneServer } from './standalone-server.js';
+import { createStandaloneServer, serveConnection } from './standalone-server.js';
 import { Topics } from './topics.js';
 import type { UpgradeSource } from './upgrade-request.js';
 
@@ -61,7 +62,7 @@ export interface WebSocketServerEvents<Data> {
   /** The 101's header lines, before they are sent: push lines to add headers (`ws`'s event). */
   headers: [headers: string[], req: UpgradeSource];
   /** An upgrade was refused for a fault of the client's (bad request, path, origin). */
-  wsClientError: [error: HandshakeError, socket: Socket, req: UpgradeSource];
+  wsClientError: [error: HandshakeError, socket: Transport, req: UpgradeSource];
 }
 
 export class WebSocketServer<Data = unknown> extends EventEmitter {
@@ -180,7 +181,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
    */
   handleUpgrade(
     req: UpgradeSource,
-    socket: Socket,
+    socket: Transport,
     head: Buffer,
     cb?: UpgradeCallback<Data>,
   ): Promise<WebSocket<Data> | null> {
@@ -210,6 +211,21 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
     });
     if (decided instanceof Promise) return decided.then(respond);
     return Promise.resolve(respond(decided));
+  }
+
+  /**
+   * Serves one raw HTTP/1.1 connection, as the standalone server does for each TCP connection:
+   * reads its request head (within `handshakeTimeout`), answers a plain request with 426 and a
+   * malformed one with its 4xx, and completes an upgrade like {@link handleUpgrade}. For sockets
+   * from your own `net.Server`, or any {@link Transport} (an in-memory pair in tests).
+   */
+  handleConnection(transport: Transport): void {
+    serveConnection(
+      transport,
+      this.#policy.handshakeTimeout,
+      this.#settings.clock,
+      (req, socket, head) => void this.handleUpgrade(req, socket, head),
+    );
   }
 
   /**
@@ -245,7 +261,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
 
   #accept(
     req: UpgradeSource,
-    socket: Socket,
+    socket: Transport,
     head: Buffer,
     key: string,
     decision: Decision<Data> & { accepted: true },
