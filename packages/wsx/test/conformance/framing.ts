@@ -160,7 +160,7 @@ export function framingCases(transport: Transport): void {
         clientFrame({ opcode: Op.PING, payload: 'in between' }),
       );
       await peer.expectFrame(Op.PONG, 'in between');
-      await peer.expectSilence(30); // the message is not complete: nothing else comes back
+      await peer.expectQuiet(); // the message is not complete: nothing else comes back
       peer.send(clientFrame({ opcode: Op.CONT, fin: false, payload: 'and ' }));
       peer.send(clientFrame({ opcode: Op.PONG, payload: 'unsolicited' }));
       peer.send(clientFrame({ opcode: Op.CONT, fin: true, payload: 'after' }));

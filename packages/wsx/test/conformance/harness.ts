@@ -10,7 +10,7 @@ import type { TestContext } from 'node:test';
 import { MemoryTransport } from '../../src/node/memory-transport.js';
 import type { ServerOptions } from '../../src/server/options.js';
 import { WebSocketServer } from '../../src/server/websocket-server.js';
-import { concat } from '../helpers/frames.js';
+import { clientFrame, concat } from '../helpers/frames.js';
 import { RawClient, startServer } from '../helpers/net.js';
 import {
   acceptFor,
@@ -134,6 +134,7 @@ export async function startEcho(
 // ---- The raw peer -------------------------------------------------------------------------------
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
+let quietCount = 0;
 
 export class Peer {
   readonly raw: RawConnection;
@@ -287,10 +288,14 @@ export class Peer {
     assert.equal(this.#length, 0, `${this.#length} unexpected bytes after the last frame`);
   }
 
-  /** Asserts that for `ms` nothing arrives and the connection stays open. */
-  async expectSilence(ms: number): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    assert.equal(this.#length, 0, `unexpected ${this.#length} bytes`);
+  /**
+   * Asserts that the server sent nothing more and still reads: a ping goes out, and the next
+   * frame back is its pong. (A round trip instead of a wait: nothing here depends on time.)
+   */
+  async expectQuiet(): Promise<void> {
+    const marker = `quiet-${++quietCount}`;
+    this.send(clientFrame({ opcode: Op.PING, payload: marker }));
+    await this.expectFrame(Op.PONG, marker);
     assert.equal(this.#ended, false, 'the server closed the connection');
   }
 

@@ -7,6 +7,7 @@ import type { HandshakeError } from '../../src/core/errors.js';
 import { reject } from '../../src/server/rejection.js';
 import { WebSocketServer } from '../../src/server/websocket-server.js';
 import { driverOf, type WebSocket } from '../../src/websocket/websocket.js';
+import { eventually } from '../helpers/eventually.js';
 import { next, RawClient, startServer, tlsFixtures, within } from '../helpers/net.js';
 
 /** An HTTP server on 127.0.0.1:0, closed when the test ends. */
@@ -123,22 +124,10 @@ describe('standalone server ({ port })', () => {
   it('tracks clients and forgets them when they close', async (t) => {
     const { url, server } = await startServer(t);
     const ws = await connect(url);
-    await within(
-      (async () => {
-        while (server.clients.size !== 1) await new Promise((r) => setTimeout(r, 5));
-      })(),
-      2000,
-      'the client to be tracked',
-    );
+    await eventually(() => !(server.clients.size !== 1), 'the client to be tracked', 2000);
     ws.close();
     await next(ws, 'close');
-    await within(
-      (async () => {
-        while (server.clients.size !== 0) await new Promise((r) => setTimeout(r, 5));
-      })(),
-      2000,
-      'the client to be forgotten',
-    );
+    await eventually(() => !(server.clients.size !== 0), 'the client to be forgotten', 2000);
   });
 });
 
@@ -179,13 +168,7 @@ describe('attached to an existing HTTP server ({ server, path })', () => {
     t.after(() => attached.close());
     const a = await connect(`ws://127.0.0.1:${port}/`);
     const b = await connect(standalone.url);
-    await within(
-      (async () => {
-        while (sockets.length < 2) await new Promise((r) => setTimeout(r, 5));
-      })(),
-      5000,
-      'both connections to open',
-    );
+    await eventually(() => !(sockets.length < 2), 'both connections to open', 5000);
     assert.equal(sockets[0]?.timeout, 0, 'the HTTP server’s timeout is cleared');
     assert.equal(sockets[1]?.timeout, undefined, 'a standalone socket never gets one');
     a.close();
@@ -229,7 +212,7 @@ describe('the upgrade hook', () => {
   it('accepts with per-connection data and sees url, query, cookies, origin, address', async (t) => {
     const { url } = await startServer<{ user: string; room: string | null }>(t, {
       async upgrade(req) {
-        await new Promise((r) => setTimeout(r, 10));
+        await new Promise((r) => setImmediate(r));
         assert.equal(req.path, '/room');
         assert.equal(req.origin, 'https://app.example');
         assert.equal(req.remoteAddress, '127.0.0.1');

@@ -8,18 +8,9 @@ import { connect } from '../../src/client/connect.js';
 import { SendStatus } from '../../src/websocket/types.js';
 import { WebSocket } from '../../src/websocket/websocket.js';
 import { ManualClock, settle } from '../helpers/clock.js';
+import { eventually } from '../helpers/eventually.js';
 import { clientFrame, concat } from '../helpers/frames.js';
 import { next, RawClient, startServer, within } from '../helpers/net.js';
-
-async function until(test: () => boolean, what: string, ms = 10_000): Promise<void> {
-  await within(
-    (async () => {
-      while (!test()) await new Promise((r) => setTimeout(r, 5));
-    })(),
-    ms,
-    what,
-  );
-}
 
 /** Opens a raw client that completes the handshake and then never reads. */
 async function stalledClient(port: number, t: { after(fn: () => void): void }): Promise<RawClient> {
@@ -46,7 +37,7 @@ describe('slow consumers on a topic', () => {
         counts[i]!++;
       });
     });
-    await until(() => server.subscriberCount('feed') === 3, 'subscriptions');
+    await eventually(() => server.subscriberCount('feed') === 3, 'subscriptions');
     const payload = Buffer.alloc(1024, 7);
     const total = 20_000; // 20 MiB to each subscriber: far more than the kernel buffers hold
     let peak = 0;
@@ -55,7 +46,7 @@ describe('slow consumers on a topic', () => {
       for (const ws of server.clients) peak = Math.max(peak, ws.bufferedAmount);
       await new Promise((r) => setImmediate(r));
     }
-    await until(
+    await eventually(
       () => counts[0] === total && counts[1] === total,
       'the fast subscribers to get all',
       20_000,
@@ -124,7 +115,7 @@ describe('slow consumers on a topic', () => {
       }),
     );
     await stalledClient(port, t);
-    await until(() => statuses.length === 8, 'the sends');
+    await eventually(() => statuses.length === 8, 'the sends');
     assert.equal(closing, WebSocket.CLOSING, 'closing (1008) as soon as the limit was passed');
     assert.equal(statuses.at(-1), SendStatus.DROPPED, 'nothing more is queued once closing');
     // The client never reads its close frame: the close timeout drops it (reported as 1006).
@@ -182,16 +173,16 @@ describe('read-side backpressure', () => {
     t.after(() => raw.destroy());
     await raw.handshake();
     raw.write(concat(['a', 'b', 'c'].map((p) => clientFrame({ opcode: 1, payload: p }))));
-    await until(() => order.length === 1, 'the first message');
+    await eventually(() => order.length === 1, 'the first message');
     await settle(10);
     assert.deepEqual(order, ['start a']);
     assert.equal(serverSide!.isPaused, true, 'the socket is not read while the handler runs');
     for (const next of ['b', 'c']) {
       release();
-      await until(() => order.includes(`start ${next}`), `message ${next}`);
+      await eventually(() => order.includes(`start ${next}`), `message ${next}`);
     }
     release();
-    await until(() => order.length === 6, 'all handlers');
+    await eventually(() => order.length === 6, 'all handlers');
     assert.deepEqual(order, ['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
     assert.equal(maxInFlight, 1);
     assert.equal(serverSide!.isPaused, false, 'reading resumed');
@@ -210,7 +201,7 @@ describe('messages that arrive before anyone listens', () => {
     await settle(10); // both have read their first frames by now, with no listener yet
     const got: string[] = [];
     a.on('message', (d) => got.push(String(d)));
-    await until(() => got.length === 2, 'the early messages');
+    await eventually(() => got.length === 2, 'the early messages');
     assert.deepEqual(got, ['one', 'two']);
     const iterated: string[] = [];
     for await (const m of b) {

@@ -5,6 +5,8 @@ import { describe, it } from 'node:test';
 import { connect } from '../../src/client/connect.js';
 import { SendStatus } from '../../src/websocket/types.js';
 import { WebSocket } from '../../src/websocket/websocket.js';
+import { settle } from '../helpers/clock.js';
+import { eventually } from '../helpers/eventually.js';
 import { clientFrame, concat } from '../helpers/frames.js';
 import { next, RawClient, startServer, within } from '../helpers/net.js';
 
@@ -29,27 +31,15 @@ describe('batched writes', () => {
   it('many sends in one tick leave as one write', async (t) => {
     const { url, server } = await startServer(t);
     const ws = await connect(url);
-    const [serverSide] = (await within(
-      (async () => {
-        while (server.clients.size === 0) await new Promise((r) => setTimeout(r, 5));
-        return [...server.clients];
-      })(),
-      2000,
-      'the server side',
-    )) as WebSocket[];
+    await eventually(() => server.clients.size > 0, 'the server side');
+    const [serverSide] = [...server.clients] as WebSocket[];
     const received: string[] = [];
     ws.on('message', (d) => received.push(String(d)));
     const writes = await countWrites(() => {
       for (let i = 0; i < 100; i++) serverSide!.send(`m${i}`);
     });
     assert.equal(writes, 1);
-    await within(
-      (async () => {
-        while (received.length < 100) await new Promise((r) => setTimeout(r, 5));
-      })(),
-      2000,
-      'the messages',
-    );
+    await eventually(() => received.length >= 100, 'the messages');
     assert.deepEqual(
       received,
       Array.from({ length: 100 }, (_, i) => `m${i}`),
@@ -146,14 +136,8 @@ describe('backpressure', () => {
     const raw = await RawClient.open(port);
     await raw.handshake();
     raw.socket.pause(); // the client stops reading
-    const [ws] = (await within(
-      (async () => {
-        while (server.clients.size === 0) await new Promise((r) => setTimeout(r, 5));
-        return [...server.clients];
-      })(),
-      2000,
-      'the server side',
-    )) as WebSocket[];
+    await eventually(() => server.clients.size > 0, 'the server side');
+    const [ws] = [...server.clients] as WebSocket[];
     // Below the 16 KiB high-water mark, each send succeeds until the kernel's buffers are full.
     const chunk = Buffer.alloc(8 * 1024);
     let status: number = SendStatus.SUCCESS;
@@ -175,19 +159,28 @@ describe('backpressure', () => {
 
 describe('reading', () => {
   it('pause() stops delivering messages until resume()', async (t) => {
+    let written: Promise<void> | null = null;
     const server2 = await startServer(t, {
       open(ws) {
         ws.send('one');
-        setTimeout(() => ws.send('two'), 20);
+      },
+      // The client asks for 'two' once it has paused; the server says when it is written.
+      message(ws) {
+        written = new Promise((resolve) => ws.send('two', () => resolve()));
       },
     });
     const ws = await connect(server2.url);
     const got: string[] = [];
     ws.on('message', (d) => {
       got.push(String(d));
-      if (got.length === 1) ws.pause();
+      if (got.length === 1) {
+        ws.pause();
+        ws.send('go');
+      }
     });
-    await new Promise((r) => setTimeout(r, 80));
+    await eventually(() => written !== null, "the server to send 'two'");
+    await written;
+    await settle(); // 'two' is at the client's socket, which is not read
     assert.deepEqual(got, ['one']);
     assert.equal(ws.isPaused, true);
     ws.resume();
