@@ -63,10 +63,15 @@ export class RawClient {
   readonly socket: Socket;
   #received: Buffer[] = [];
   readonly closed: Promise<void>;
+  /** Whether the server ended its side (a FIN). */
+  ended = false;
 
   private constructor(socket: Socket) {
     this.socket = socket;
     socket.on('data', (chunk: Buffer) => this.#received.push(chunk));
+    socket.once('end', () => {
+      this.ended = true;
+    });
     socket.on('error', () => {});
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
   }
