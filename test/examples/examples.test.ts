@@ -14,8 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { connect, HandshakeError, type Message, type WebSocket } from 'wsx';
 
 const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
-const TIMEOUT = { timeout: 15_000 }; // per test; each takes well under a second
-const WAIT = 5000; // the longest any single step may take
+const TIMEOUT = { timeout: 60_000 }; // per test; each takes well under a second on an idle machine
+const WAIT = 20_000; // the longest any single step may take (a loaded machine starts Node slowly)
 
 /** Rejects after `ms` with a message naming what was awaited, so no test hangs. */
 function within<T>(promise: Promise<T>, what: string, ms = WAIT): Promise<T> {
