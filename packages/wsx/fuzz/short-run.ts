@@ -1,6 +1,7 @@
 /**
- * The short fuzz run of `npm test`, as a program: every target for a fixed number of executions
- * from a fixed seed, the report printed as JSON. The test (test/fuzz/fuzz.test.ts) starts it with
+ * The short fuzz run of `npm test`, as a program: the targets named on the command line (every
+ * target without one) for a fixed number of executions from a fixed seed, the report printed as
+ * JSON. The test (test/fuzz/fuzz.test.ts) starts it with
  * `--max-opt=1`: without V8's optimizing compilers the block counters are exact and nothing
  * compiles in the background, so coverage, and therefore every input the run tries, is the same
  * on every run and every Node version.
@@ -34,8 +35,10 @@ function describeError(error: unknown): string {
   return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }
 
-function shortRun(): ShortRunResult[] {
-  return TARGETS.map((target) => {
+/** The short run of the targets named (all when none is). */
+function shortRun(names: readonly string[]): ShortRunResult[] {
+  const targets = names.length === 0 ? TARGETS : TARGETS.filter((t) => names.includes(t.name));
+  return targets.map((target) => {
     const report = fuzz(target, {
       seed: SHORT_RUN_SEED,
       executions: SHORT_RUN[target.name] ?? 500,
@@ -59,5 +62,5 @@ function shortRun(): ShortRunResult[] {
 
 // Run only as a program: the test imports the budgets above.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  process.stdout.write(JSON.stringify(shortRun()));
+  process.stdout.write(JSON.stringify(shortRun(process.argv.slice(2))));
 }
