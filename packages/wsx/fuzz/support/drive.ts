@@ -48,17 +48,27 @@ function describe(event: ConnectionEvent): string {
   }
 }
 
-/** Feeds `chunks` (then end of stream, with `eof`) and records everything that came out. */
-export function drive(conn: Connection, chunks: readonly Uint8Array[], eof: boolean): Transcript {
+/**
+ * Feeds `chunks` (then end of stream, with `eof`) and records everything that came out. Inflate
+ * work is answered at once, or, with `answerEvery` n > 1, only after every n-th chunk and at the
+ * end, as an I/O layer inflating off the main thread would: input and the end of stream then
+ * arrive while the connection waits, and must change nothing but timing.
+ */
+export function drive(
+  conn: Connection,
+  chunks: readonly Uint8Array[],
+  eof: boolean,
+  answerEvery = 1,
+): Transcript {
   const raw: ConnectionEvent[] = [];
   const out: Uint8Array[] = [];
   let sentEof = false;
-  const settle = () => {
+  const settle = (answer: boolean) => {
     for (let round = 0; ; round++) {
       check(round < MAX_SETTLE_ROUNDS, 'the connection keeps producing events or work');
       const events = conn.eventsReceived();
       for (const event of events) raw.push(event);
-      const worked = answerInflateWork(conn);
+      const worked = answer && answerInflateWork(conn);
       const data = conn.dataToSend();
       for (const bytes of data) {
         check(!sentEof, 'bytes to send after the end-of-stream marker');
@@ -68,14 +78,12 @@ export function drive(conn: Connection, chunks: readonly Uint8Array[], eof: bool
       if (events.length === 0 && !worked && data.length === 0) return;
     }
   };
-  for (const chunk of chunks) {
+  chunks.forEach((chunk, i) => {
     conn.receiveData(chunk);
-    settle();
-  }
-  if (eof) {
-    conn.receiveEof();
-    settle();
-  }
+    settle((i + 1) % answerEvery === 0);
+  });
+  if (eof) conn.receiveEof();
+  settle(true);
   return { events: raw.map(describe), out: Buffer.concat(out), eof: sentEof, raw };
 }
 

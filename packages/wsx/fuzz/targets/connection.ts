@@ -7,7 +7,8 @@
  * frame; pongs echo pings; masking by role; a server closes TCP after a close).
  *
  * Input: byte 0 = flags (bit 0 client, bit 1 compression, bits 2-3 maxMessageSize, bit 4 end of
- * stream after the data), byte 1 = largest random chunk, then the stream.
+ * stream after the data, bits 5-6 how many reads late the chunked feed answers inflate work),
+ * byte 1 = largest random chunk, then the stream.
  */
 import type { Role } from '../../src/core/frame-rules.js';
 import { Rng, seedOf } from '../engine/random.js';
@@ -34,13 +35,13 @@ function setupOf(flags: number): Setup {
   };
 }
 
-function feed(setup: Setup, chunks: Uint8Array[]) {
+function feed(setup: Setup, chunks: Uint8Array[], answerEvery = 1) {
   const conn = newConnection({
     role: setup.role,
     compression: setup.compression,
     maxMessageSize: setup.maxMessageSize,
   });
-  return { conn, transcript: drive(conn, chunks, setup.eof) };
+  return { conn, transcript: drive(conn, chunks, setup.eof, answerEvery) };
 }
 
 function run(input: Uint8Array): void {
@@ -54,8 +55,11 @@ function run(input: Uint8Array): void {
   checkTranscript(whole.conn, whole.transcript, setup.eof);
   const byByte = feed(setup, chunkBy(stream, [1]));
   sameTranscript(byByte.transcript, whole.transcript, 'byte by byte');
-  const chunked = feed(setup, chunkBy(stream, sizes));
-  sameTranscript(chunked.transcript, whole.transcript, `chunks of ${sizes.join(',')}`);
+  // Inflate work answered late (after 1 to 4 more reads), when there is any.
+  const answerEvery = 1 + (((input[0] ?? 0) >> 5) % 4);
+  const chunked = feed(setup, chunkBy(stream, sizes), answerEvery);
+  const what = `chunks of ${sizes.join(',')}, inflate answered every ${answerEvery}`;
+  sameTranscript(chunked.transcript, whole.transcript, what);
 }
 
 /** Flag bytes for the seeds: each role, with and without compression. */

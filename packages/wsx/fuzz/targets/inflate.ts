@@ -42,13 +42,14 @@ function run(input: Uint8Array): void {
   const maxMessageSize = flags & 16 ? 100 : 16384;
   const data = input.subarray(1);
   const stream = streamOf(role, binary, pieces, data);
-  const feed = (chunks: Uint8Array[]) => {
+  const feed = (chunks: Uint8Array[], answerEvery = 1) => {
     const conn = newConnection({ role, compression: true, maxMessageSize });
-    return { conn, transcript: drive(conn, chunks, false) };
+    return { conn, transcript: drive(conn, chunks, false, answerEvery) };
   };
   const whole = feed([stream.slice()]);
   checkTranscript(whole.conn, whole.transcript, false);
-  sameTranscript(feed(chunkBy(stream, [1, 2, 3, 5, 8])).transcript, whole.transcript, 'chunks');
+  const late = feed(chunkBy(stream, [1, 2, 3, 5, 8]), 3);
+  sameTranscript(late.transcript, whole.transcript, 'chunks, inflate answered 3 reads late');
 
   const events = whole.transcript.events;
   check(events[0] === `ping:${hexOf(Buffer.from('before'))}`, 'the ping before did not come first');
