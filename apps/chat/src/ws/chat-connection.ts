@@ -1,0 +1,62 @@
+/**
+ * One client connection's state (wsx's `ws.data`): the signed-in user, the rooms it receives,
+ * its rate limits, and the requests waiting behind one that changes what the connection is in
+ * (hello, join, leave, ...), so a pipelined request never runs before the one it depends on.
+ */
+import { randomBytes } from 'node:crypto';
+import type { WebSocket } from 'wsx';
+import type { Request } from '../protocol/requests.js';
+import type { Link } from '../service/link.js';
+import { type Now, TokenBucket } from '../service/token-bucket.js';
+import type { User } from '../store/types.js';
+
+export interface ConnectionLimits {
+  /** Requests per second a connection may make on average... */
+  readonly ratePerSecond: number;
+  /** ...and in a burst. */
+  readonly burst: number;
+  /**
+   * Requests refused for the rate in a burst before the connection is closed with 1008: the
+   * abuse goes on. The allowance refills at one per second.
+   */
+  readonly strikes: number;
+}
+
+/** Node-unique prefix, so connection ids stay unique across the nodes of a cluster. */
+const NODE = randomBytes(6).toString('base64url');
+let counter = 0;
+
+export class ChatConnection implements Link {
+  readonly id = `${NODE}.${(++counter).toString(36)}`;
+  readonly user: User;
+  readonly rooms = new Set<number>();
+  readonly bucket: TokenBucket;
+  readonly strikes: TokenBucket;
+  /** Set in the `open` handler. */
+  ws: WebSocket | null = null;
+  /** 'new': hello not yet received; 'hello': being answered; 'ready'. */
+  state: 'new' | 'hello' | 'ready' = 'new';
+  /** True while a request that others depend on runs. */
+  blocked = false;
+  /** Requests waiting for it, in order. */
+  readonly backlog: Request[] = [];
+  closed = false;
+
+  constructor(user: User, limits: ConnectionLimits, now: Now) {
+    this.user = user;
+    this.bucket = new TokenBucket(limits.burst, limits.ratePerSecond, now);
+    this.strikes = new TokenBucket(limits.strikes, 1, now);
+  }
+
+  send(text: string): void {
+    if (!this.closed) this.ws?.send(text);
+  }
+
+  subscribe(topic: string): void {
+    if (!this.closed) this.ws?.subscribe(topic);
+  }
+
+  unsubscribe(topic: string): void {
+    this.ws?.unsubscribe(topic);
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * Turns one text frame into a request, runs it against the service, and answers: a reply, or an
+ * error with a stable code. Nothing a client sends can throw out of here or touch another
+ * client. Limits are checked first (rate, size), then the JSON, then the request's own rules.
+ */
+import { ChatError, ErrorCode } from '../protocol/errors.js';
+import { errorFrame, reply } from '../protocol/frames.js';
+import { parseRequest, type Request, requestIdOf } from '../protocol/requests.js';
+import type { ChatService } from '../service/chat-service.js';
+import type { Messaging } from '../service/messaging.js';
+import type { ChatConnection } from './chat-connection.js';
+
+/** Requests the following requests may depend on: they run alone, in order. */
+const BARRIERS = new Set<Request['type']>(['hello', 'create', 'join', 'leave', 'dm']);
+/** Requests waiting behind a barrier, at most (then: rate_limited). */
+const MAX_BACKLOG = 256;
+
+export interface DispatchContext {
+  readonly chat: ChatService;
+  readonly messaging: Messaging;
+  /** Largest request frame, in bytes. */
+  readonly maxRequestBytes: number;
+  /** Called with errors that are the server's fault (for the log). */
+  readonly onInternalError: (error: unknown, request: Request) => void;
+  /** Called when a connection is closed for continued abuse. */
+  readonly onAbuse: (connection: ChatConnection, reason: string) => void;
+}
+
+export function dispatchFrame(
+  ctx: DispatchContext,
+  conn: ChatConnection,
+  data: Buffer,
+  isBinary: boolean,
+): void {
+  if (!conn.bucket.take()) {
+    refuse(ctx, conn, data);
+    return;
+  }
+  if (data.length > ctx.maxRequestBytes) {
+    conn.send(
+      errorFrame(
+        undefined,
+        ErrorCode.TOO_LARGE,
+        `requests are limited to ${ctx.maxRequestBytes} bytes`,
+      ),
+    );
+    return;
+  }
+  if (isBinary) {
+    conn.send(
+      errorFrame(
+        undefined,
+        ErrorCode.BAD_JSON,
+        'chat.v1 is JSON in text frames; binary frames are refused',
+      ),
+    );
+    return;
+  }
+  const text = data.toString('utf8');
+  let request: Request;
+  try {
+    request = parseRequest(text);
+  } catch (error) {
+    const id =
+      error instanceof ChatError && error.code !== ErrorCode.BAD_JSON ? safeId(text) : undefined;
+    answerError(conn, id, error);
+    return;
+  }
+  if (!conn.blocked) run(ctx, conn, request);
+  else if (conn.backlog.length < MAX_BACKLOG) conn.backlog.push(request);
+  else conn.send(errorFrame(request.id, ErrorCode.RATE_LIMITED, 'too many requests in flight'));
+}
+
+function refuse(ctx: DispatchContext, conn: ChatConnection, data: Buffer): void {
+  if (!conn.strikes.take()) {
+    ctx.onAbuse(conn, 'rate limit exceeded repeatedly');
+    conn.ws?.close(1008, 'rate limit exceeded repeatedly');
+    return;
+  }
+  const wait = conn.bucket.waitMs();
+  const id = data.length <= ctx.maxRequestBytes ? safeId(data.toString('utf8')) : undefined;
+  conn.send(errorFrame(id, ErrorCode.RATE_LIMITED, `too many requests: retry in ${wait} ms`));
+}
+
+function run(ctx: DispatchContext, conn: ChatConnection, request: Request): void {
+  const refusal = readiness(conn, request);
+  if (refusal !== null) {
+    conn.send(errorFrame(request.id, ErrorCode.NOT_READY, refusal));
+    return;
+  }
+  const barrier = BARRIERS.has(request.type);
+  if (barrier) conn.blocked = true;
+  let pending: Promise<string | undefined>;
+  try {
+    pending = execute(ctx, conn, request);
+  } catch (error) {
+    pending = Promise.reject(error);
+  }
+  pending
+    .then(
+      (text) => {
+        if (text !== undefined) conn.send(text);
+      },
+      (error) => {
+        if (!(error instanceof ChatError)) ctx.onInternalError(error, request);
+        answerError(conn, request.id, error);
+      },
+    )
+    .finally(() => {
+      if (barrier) unblock(ctx, conn);
+    });
+}
+
+/** Why the connection cannot take `request` yet (or again); null if it can. */
+function readiness(conn: ChatConnection, request: Request): string | null {
+  if (conn.state !== 'ready' && request.type !== 'hello') return "send 'hello' first";
+  if (conn.state !== 'new' && request.type === 'hello') return "'hello' was sent already";
+  return null;
+}
+
+function unblock(ctx: DispatchContext, conn: ChatConnection): void {
+  conn.blocked = false;
+  while (!conn.blocked && conn.backlog.length > 0) run(ctx, conn, conn.backlog.shift()!);
+}
+
+async function execute(
+  ctx: DispatchContext,
+  conn: ChatConnection,
+  r: Request,
+): Promise<string | undefined> {
+  const { chat, messaging } = ctx;
+  switch (r.type) {
+    case 'hello':
+      conn.state = 'hello';
+      try {
+        await chat.hello(conn, r.id, r.resume);
+      } catch (error) {
+        conn.ws?.close(1011); // half-attached: the client reconnects and resumes
+        throw error;
+      }
+      conn.state = 'ready';
+      return undefined;
+    case 'send':
+      return messaging.send(conn, r.id, r.room, r.clientMsgId, r.text).then(() => undefined);
+    case 'history':
+      return messaging.history(conn, r.id, r.room, r);
+    case 'read':
+      return messaging.read(conn, r.id, r.room, r.seq);
+    case 'typing':
+      return messaging.typing(conn, r.id, r.room);
+    case 'rooms':
+      return chat.rooms(conn, r.id);
+    case 'create':
+      return chat.create(conn, r.id, r.name);
+    case 'join':
+      return chat.join(conn, r.id, r.room).then(() => undefined);
+    case 'leave':
+      return chat.leave(conn, r.id, r.room);
+    case 'dm':
+      return chat.direct(conn, r.id, r.user);
+    case 'members':
+      return chat.members(conn, r.id, r.room);
+    case 'ping':
+      return reply(r.id, 'pong');
+  }
+}
+
+function answerError(conn: ChatConnection, id: Request['id'] | undefined, error: unknown): void {
+  if (error instanceof ChatError) conn.send(errorFrame(id, error.code, error.message));
+  else conn.send(errorFrame(id, ErrorCode.INTERNAL, 'internal error: try again'));
+}
+
+function safeId(text: string): Request['id'] | undefined {
+  try {
+    return requestIdOf(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
+}
