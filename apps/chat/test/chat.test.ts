@@ -3,10 +3,20 @@
  * read positions, history paging, and one user on two connections.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { test } from 'node:test';
 import { createRoom, type Frame, say, signUp, startChat, TestClient } from './helpers.js';
 
-type Summary = { id: number; name: string; members: number; unread: number; joined: boolean; lastSeq: number; kind: string; peer?: { name: string } };
+type Summary = {
+  id: number;
+  name: string;
+  members: number;
+  unread: number;
+  joined: boolean;
+  lastSeq: number;
+  kind: string;
+  peer?: { name: string };
+};
 
 test('rooms: create, list with member and unread counts, join, leave; Chinese and emoji names', async (t) => {
   const chat = await startChat(t);
@@ -30,7 +40,9 @@ test('rooms: create, list with member and unread counts, join, leave; Chinese an
   assert.equal(summary.unread, 2, 'two unread messages from alice');
   assert.equal(summary.lastSeq, 2);
   assert.equal((await alice.request('rooms')).rooms instanceof Array, true);
-  const aliceSummary = ((await alice.request('rooms')).rooms as Summary[]).find((r) => r.id === room)!;
+  const aliceSummary = ((await alice.request('rooms')).rooms as Summary[]).find(
+    (r) => r.id === room,
+  )!;
   assert.equal(aliceSummary.unread, 0, 'own messages are not unread');
 
   assert.equal((await bob.request('leave', { room })).type, 'ok');
@@ -38,7 +50,10 @@ test('rooms: create, list with member and unread counts, join, leave; Chinese an
   const after = ((await bob.request('rooms')).rooms as Summary[]).find((r) => r.id === room)!;
   assert.equal(after.joined, false);
   assert.equal(after.members, 1);
-  assert.equal((await bob.request('send', { room, text: 'x', clientMsgId: 'a' })).code, 'not_member');
+  assert.equal(
+    (await bob.request('send', { room, text: 'x', clientMsgId: 'a' })).code,
+    'not_member',
+  );
   assert.equal((await bob.request('join', { room: 999 })).code, 'not_found');
   alice.close();
   bob.close();
@@ -50,9 +65,14 @@ test('messages reach every member once, in order, acknowledged with their seq', 
   const bob = (await TestClient.signedIn(chat, await signUp(chat, 'bob'))).client;
   const room = await createRoom(alice, 'general');
   await bob.request('join', { room });
-  const ids = Array.from({ length: 20 }, (_, i) => alice.fire('send', { room, text: `m${i}`, clientMsgId: `c${i}` }));
+  const ids = Array.from({ length: 20 }, (_, i) =>
+    alice.fire('send', { room, text: `m${i}`, clientMsgId: `c${i}` }),
+  );
   const acks = await Promise.all(ids.map((id) => alice.next((f) => f.id === id)));
-  assert.deepEqual(acks.map((a) => a.seq), Array.from({ length: 20 }, (_, i) => i + 1));
+  assert.deepEqual(
+    acks.map((a) => a.seq),
+    Array.from({ length: 20 }, (_, i) => i + 1),
+  );
   for (let i = 0; i < 20; i++) {
     const message = await bob.event('message');
     assert.equal(message.seq, i + 1);
@@ -81,7 +101,11 @@ test('direct conversations: opened by name, both users get the room, nobody else
   assert.equal((await eve.request('history', { room: dm.id })).code, 'not_member');
   assert.equal((await alice.request('dm', { user: 'alice' })).code, 'not_allowed');
   assert.equal((await alice.request('dm', { user: 'nobody' })).code, 'not_found');
-  assert.equal(((await alice.request('dm', { user: 'Bob' })).room as Summary).id, dm.id, 'the same room again');
+  assert.equal(
+    ((await alice.request('dm', { user: 'Bob' })).room as Summary).id,
+    dm.id,
+    'the same room again',
+  );
   assert.equal((await alice.request('leave', { room: dm.id })).code, 'not_allowed');
   for (const c of [alice, bob, eve]) c.close();
 });
@@ -94,10 +118,16 @@ test('presence and typing: online when a connection is in the room, offline afte
   const bobCookie = await signUp(chat, 'bob');
   const bob = (await TestClient.signedIn(chat, bobCookie)).client;
   await bob.request('join', { room });
-  assert.deepEqual((await alice.event('presence', (f) => (f.user as Frame).name === 'bob')).online, true);
+  assert.deepEqual(
+    (await alice.event('presence', (f) => (f.user as Frame).name === 'bob')).online,
+    true,
+  );
   const members = await alice.request('members', { room });
   assert.deepEqual((members.online as number[]).sort(), [1, 2]);
-  assert.deepEqual((members.members as { name: string }[]).map((m) => m.name), ['alice', 'bob']);
+  assert.deepEqual(
+    (members.members as { name: string }[]).map((m) => m.name),
+    ['alice', 'bob'],
+  );
 
   assert.equal((await bob.request('typing', { room })).type, 'ok');
   assert.deepEqual((await alice.event('typing')).user, { id: 2, name: 'bob' });
@@ -105,7 +135,7 @@ test('presence and typing: online when a connection is in the room, offline afte
   // A second connection of bob: no new "online"; closing one of two: still online.
   const bob2 = (await TestClient.signedIn(chat, bobCookie)).client;
   bob.close();
-  await bob.ws.closed;
+  await once(bob.ws, 'close');
   await alice.request('ping');
   const bobPresence = (f: Frame) => f.type === 'presence' && (f.user as Frame).name === 'bob';
   assert.equal(alice.unclaimed.filter(bobPresence).length, 0);
@@ -123,12 +153,21 @@ test('history: latest page, older pages on request, and pages after a seq', asyn
   await alice.next((f) => f.type === 'ack' && f.seq === 120);
   const latest = await alice.request('history', { room });
   const seqs = (page: Frame) => (page.messages as { seq: number }[]).map((m) => m.seq);
-  assert.deepEqual(seqs(latest), Array.from({ length: 50 }, (_, i) => 71 + i));
+  assert.deepEqual(
+    seqs(latest),
+    Array.from({ length: 50 }, (_, i) => 71 + i),
+  );
   assert.equal(latest.hasMore, true);
   const older = await alice.request('history', { room, before: 71, limit: 60 });
-  assert.deepEqual(seqs(older), Array.from({ length: 60 }, (_, i) => 11 + i));
+  assert.deepEqual(
+    seqs(older),
+    Array.from({ length: 60 }, (_, i) => 11 + i),
+  );
   const oldest = await alice.request('history', { room, before: 11 });
-  assert.deepEqual(seqs(oldest), Array.from({ length: 10 }, (_, i) => 1 + i));
+  assert.deepEqual(
+    seqs(oldest),
+    Array.from({ length: 10 }, (_, i) => 1 + i),
+  );
   assert.equal(oldest.hasMore, false);
   const after = await alice.request('history', { room, after: 115 });
   assert.deepEqual(seqs(after), [116, 117, 118, 119, 120]);

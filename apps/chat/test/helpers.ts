@@ -29,7 +29,10 @@ export function tempDir(t: TestContext): string {
 }
 
 export function testConfig(dataDir: string, flags: string[] = []): ChatConfig {
-  const config = loadConfig(['--port', '0', '--data-dir', dataDir, '--log-level', 'silent', ...flags], {});
+  const config = loadConfig(
+    ['--port', '0', '--data-dir', dataDir, '--log-level', 'silent', ...flags],
+    {},
+  );
   if (config === 'help') throw new Error('unexpected');
   return config;
 }
@@ -55,7 +58,12 @@ export async function startChat(
   return { server, base, ws: `ws://127.0.0.1:${server.port}/ws`, dataDir };
 }
 
-export async function post(base: string, path: string, body: unknown, headers: Record<string, string> = {}) {
+export async function post(
+  base: string,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
   return fetch(`${base}${path}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', ...headers },
@@ -64,9 +72,14 @@ export async function post(base: string, path: string, body: unknown, headers: R
 }
 
 /** Registers `name` and returns its session cookie (`name=value`). */
-export async function signUp(chat: Chat, name: string, password = 'correct horse'): Promise<string> {
+export async function signUp(
+  chat: Chat,
+  name: string,
+  password = 'correct horse',
+): Promise<string> {
   const response = await post(chat.base, '/api/register', { name, password });
-  if (response.status !== 201) throw new Error(`register ${name}: ${response.status} ${await response.text()}`);
+  if (response.status !== 201)
+    throw new Error(`register ${name}: ${response.status} ${await response.text()}`);
   return cookieOf(response);
 }
 
@@ -95,7 +108,11 @@ export class TestClient {
     });
   }
 
-  static async open(chat: Chat, cookie: string, options: { origin?: string } = {}): Promise<TestClient> {
+  static async open(
+    chat: Chat,
+    cookie: string,
+    options: { origin?: string } = {},
+  ): Promise<TestClient> {
     const ws = await connect(chat.ws, {
       protocols: ['chat.v1'],
       headers: { Cookie: cookie },
@@ -106,7 +123,11 @@ export class TestClient {
   }
 
   /** Opens and says hello; resolves with the welcome. */
-  static async signedIn(chat: Chat, cookie: string, resume: Record<string, number> = {}): Promise<{ client: TestClient; welcome: Frame }> {
+  static async signedIn(
+    chat: Chat,
+    cookie: string,
+    resume: Record<string, number> = {},
+  ): Promise<{ client: TestClient; welcome: Frame }> {
     const client = await TestClient.open(chat, cookie);
     const welcome = await client.request('hello', { resume });
     return { client, welcome };
@@ -133,11 +154,25 @@ export class TestClient {
   next(match: (f: Frame) => boolean, ms = 8000, what = 'a frame'): Promise<Frame> {
     const index = this.#frames.findIndex(match);
     if (index !== -1) return Promise.resolve(this.#frames.splice(index, 1)[0]!);
-    return within(new Promise<Frame>((resolve) => this.#waiters.push({ match, resolve })), ms, what);
+    return within(
+      new Promise<Frame>((resolve) => this.#waiters.push({ match, resolve })),
+      ms,
+      what,
+    );
   }
 
   event(type: string, match: (f: Frame) => boolean = () => true, ms = 8000): Promise<Frame> {
-    return this.next((f) => f.type === type && f.id === undefined && match(f), ms, `a '${type}' event`);
+    return this.next(
+      (f) => f.type === type && f.id === undefined && match(f),
+      ms,
+      `a '${type}' event`,
+    );
+  }
+
+  /** Resolves once `condition` holds, checked now and after each frame received. */
+  async until(condition: () => boolean, ms = 8000, what = 'a condition'): Promise<void> {
+    if (condition()) return;
+    await this.next(() => condition(), ms, what);
   }
 
   /** Frames received and not yet taken by next()/event(). */
@@ -158,7 +193,12 @@ export async function createRoom(client: TestClient, name: string): Promise<numb
 }
 
 /** Sends a message and resolves with its ack. */
-export async function say(client: TestClient, room: number, text: string, clientMsgId = `${Math.random()}`): Promise<Frame> {
+export async function say(
+  client: TestClient,
+  room: number,
+  text: string,
+  clientMsgId = `${Math.random()}`,
+): Promise<Frame> {
   const ack = await client.request('send', { room, text, clientMsgId });
   if (ack.type !== 'ack') throw new Error(`send: ${JSON.stringify(ack)}`);
   return ack;
