@@ -39,7 +39,7 @@ test('rooms: create, list with member and unread counts, join, leave; Chinese an
   const summary = (list.rooms as Summary[]).find((r) => r.id === room)!;
   assert.equal(summary.unread, 2, 'two unread messages from alice');
   assert.equal(summary.lastSeq, 2);
-  assert.equal((await alice.request('rooms')).rooms instanceof Array, true);
+  assert.ok(Array.isArray((await alice.request('rooms')).rooms));
   const aliceSummary = ((await alice.request('rooms')).rooms as Summary[]).find(
     (r) => r.id === room,
   )!;

@@ -51,7 +51,7 @@ test('parseRequest: valid requests, and the code of each kind of invalid one', (
   assert.equal(code('{"type":"hello","id":1,"resume":{"01":1}}'), 'bad_request');
   assert.equal(code('{"type":"hello","id":1,"resume":{"1":-1}}'), 'bad_request');
   assert.equal(
-    code('{"type":"send","id":1,"room":1,"clientMsgId":"' + 'c'.repeat(65) + '","text":"t"}'),
+    code(`{"type":"send","id":1,"room":1,"clientMsgId":"${'c'.repeat(65)}","text":"t"}`),
     'bad_request',
   );
 });
