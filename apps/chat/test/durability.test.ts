@@ -8,18 +8,30 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { type Chat, createRoom, type Frame, signUp, TestClient, tempDir, within } from './helpers.js';
+import { fileURLToPath } from 'node:url';
+import {
+  type Chat,
+  createRoom,
+  type Frame,
+  signUp,
+  TestClient,
+  tempDir,
+  within,
+} from './helpers.js';
 
 const CLI = fileURLToPath(new URL('../dist/server/cli.js', import.meta.url));
 
 /** Starts the CLI and resolves once it logs the address it listens on. */
 async function spawnChat(dataDir: string): Promise<{ child: ChildProcess; chat: Chat }> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
-  const child = spawn(process.execPath, [CLI, '--port', '0', '--data-dir', dataDir, '--rate', '100000', '--burst', '100000'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [CLI, '--port', '0', '--data-dir', dataDir, '--rate', '100000', '--burst', '100000'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const lines = createInterface({ input: child.stdout! });
   const url = await within(
     new Promise<string>((resolve, reject) => {
@@ -38,7 +50,13 @@ async function spawnChat(dataDir: string): Promise<{ child: ChildProcess; chat: 
 }
 
 /** Keeps `inFlight` sends pipelined; records the clientMsgId of every ack. */
-function keepSending(client: TestClient, room: number, name: string, acked: string[], inFlight = 16): void {
+function keepSending(
+  client: TestClient,
+  room: number,
+  name: string,
+  acked: string[],
+  inFlight = 16,
+): void {
   let next = 0;
   const sendOne = () => {
     const clientMsgId = `${name}-${next++}`;
@@ -58,7 +76,9 @@ test('SIGKILL while clients send: every acknowledged message survives, none twic
   const first = await spawnChat(dataDir);
   t.after(() => first.child.kill('SIGKILL'));
   const cookies = await Promise.all(['ann', 'ben', 'cat'].map((name) => signUp(first.chat, name)));
-  const clients = await Promise.all(cookies.map(async (cookie) => (await TestClient.signedIn(first.chat, cookie)).client));
+  const clients = await Promise.all(
+    cookies.map(async (cookie) => (await TestClient.signedIn(first.chat, cookie)).client),
+  );
   const room = await createRoom(clients[0]!, 'durable');
   for (const client of clients.slice(1)) await client.request('join', { room });
   const acked: string[] = [];
@@ -80,7 +100,11 @@ test('SIGKILL while clients send: every acknowledged message survives, none twic
   }
   const ids = stored.map((m) => m.clientMsgId as string);
   assert.equal(new Set(ids).size, ids.length, 'no message stored twice');
-  assert.deepEqual(stored.map((m) => m.seq), ids.map((_, i) => i + 1), 'seqs 1..n without a gap');
+  assert.deepEqual(
+    stored.map((m) => m.seq),
+    ids.map((_, i) => i + 1),
+    'seqs 1..n without a gap',
+  );
   const kept = new Set(ids);
   const lost = ackedThen.filter((id) => !kept.has(id));
   assert.deepEqual(lost, [], 'acknowledged messages missing after the restart');
