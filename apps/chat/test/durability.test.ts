@@ -82,7 +82,7 @@ test('SIGKILL while clients send: every acknowledged message survives, none twic
   const room = await createRoom(clients[0]!, 'durable');
   for (const client of clients.slice(1)) await client.request('join', { room });
   const acked: string[] = [];
-  clients.forEach((client, i) => keepSending(client, room, `c${i}`, acked));
+  for (const [i, client] of clients.entries()) keepSending(client, room, `c${i}`, acked);
   await clients[0]!.until(() => acked.length >= 600, 20_000, '600 acknowledgements');
   first.child.kill('SIGKILL');
   await once(first.child, 'exit');
