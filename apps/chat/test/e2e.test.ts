@@ -74,14 +74,10 @@ function shown(page: Page): Promise<string[]> {
 
 /** Waits until the page shows `text` as a stored message. */
 async function waitForMessage(page: Page, text: string): Promise<void> {
-  await page.waitForFunction(
-    (t) =>
-      [...document.querySelectorAll('.message-list li.msg[data-seq] .text')].some(
-        (e) => e.textContent === t,
-      ),
-    text,
-    { timeout: 15_000 },
-  );
+  // An expression evaluated in the page (this file is type-checked without the DOM's types).
+  const selector = '.message-list li.msg[data-seq] .text';
+  const expression = `[...document.querySelectorAll('${selector}')].some((e) => e.textContent === ${JSON.stringify(text)})`;
+  await page.waitForFunction(expression, undefined, { timeout: 15_000 });
 }
 
 async function signUp(
