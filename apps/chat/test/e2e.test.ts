@@ -74,10 +74,21 @@ function shown(page: Page): Promise<string[]> {
 
 /** Waits until the page shows `text` as a stored message. */
 async function waitForMessage(page: Page, text: string): Promise<void> {
-  // An expression evaluated in the page (this file is type-checked without the DOM's types).
   const selector = '.message-list li.msg[data-seq] .text';
-  const expression = `[...document.querySelectorAll('${selector}')].some((e) => e.textContent === ${JSON.stringify(text)})`;
-  await page.waitForFunction(expression, undefined, { timeout: 15_000 });
+  await page.waitForFunction(
+    (args) => {
+      // Runs in the page (this file is type-checked without the DOM's types; the page's CSP
+      // allows no string evaluation).
+      const { document } = globalThis as unknown as { document: PageDocument };
+      return [...document.querySelectorAll(args.selector)].some((e) => e.textContent === args.text);
+    },
+    { selector, text },
+    { timeout: 15_000 },
+  );
+}
+
+interface PageDocument {
+  querySelectorAll(selector: string): Iterable<{ textContent: string | null }>;
 }
 
 async function signUp(
