@@ -1,0 +1,306 @@
+// npm run bench:chat — wsx-chat against the same chat on Socket.IO 4 (socketio-server.mjs), both
+// on the same better-sqlite3 store, side by side in one run. The server runs pinned to CPU 0;
+// the load generators (load.mjs, two processes) to CPU 1. Numbers, never pass/fail.
+//
+// Scenarios: rooms of 10 and of 200 members, at full speed (a window of messages in flight per
+// user) and at a fixed rate (open loop); and idle signed-in users for memory. Figures: messages
+// stored and acknowledged per second, deliveries per second, ack latency p50/p99/p99.9, server
+// CPU per message, RSS per user. Environment: BENCH_CHAT_MEASURE_MS (default 8000),
+// BENCH_CHAT_ONLY=wsx-chat|socket.io, BENCH_CHAT_SCENARIOS=comma-separated ids.
+import { spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { cpuWindow, rssKiB } from '../lib/proc.mjs';
+import { pinning } from '../lib/processes.mjs';
+import { percentile } from '../lib/stats.mjs';
+import { roomOf, seed, token } from './seed.mjs';
+
+const here = (path) => fileURLToPath(new URL(path, import.meta.url));
+const CHAT_CLI = here('../../apps/chat/dist/server/cli.js');
+const LOAD = here('./load.mjs');
+const RESULTS = here('./results/');
+const MEASURE_MS = Number(process.env.BENCH_CHAT_MEASURE_MS ?? 8000);
+const WARMUP_MS = 2000;
+const WORKERS = 2;
+
+const SERVERS = {
+  'wsx-chat': (dir) => [
+    CHAT_CLI,
+    '--port',
+    '0',
+    '--data-dir',
+    dir,
+    '--rate',
+    '1000000',
+    '--burst',
+    '1000000',
+  ],
+  'socket.io': (dir) => [here('./socketio-server.mjs'), '0', dir],
+};
+
+const SCENARIOS = [
+  {
+    id: 'room10-full',
+    title: 'Rooms of 10, full speed',
+    roomSize: 10,
+    users: 1000,
+    mode: 'full',
+    window: 4,
+  },
+  {
+    id: 'room10-rate',
+    title: 'Rooms of 10, 10,000 msg/s offered (open loop)',
+    roomSize: 10,
+    users: 1000,
+    mode: 'rate',
+    rate: 10_000,
+  },
+  {
+    id: 'room200-full',
+    title: 'Rooms of 200, full speed',
+    roomSize: 200,
+    users: 1000,
+    mode: 'full',
+    window: 1,
+  },
+  {
+    id: 'room200-rate',
+    title: 'Rooms of 200, 500 msg/s offered (open loop)',
+    roomSize: 200,
+    users: 1000,
+    mode: 'rate',
+    rate: 500,
+  },
+  {
+    id: 'idle',
+    title: 'Idle signed-in users, 5,000 in rooms of 10',
+    roomSize: 10,
+    users: 5000,
+    mode: 'idle',
+  },
+];
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function startServer(kind, dir, pin) {
+  const child = spawn(
+    pin.server[0] ?? process.execPath,
+    [
+      ...pin.server.slice(1),
+      ...(pin.server.length ? [process.execPath] : []),
+      ...SERVERS[kind](dir),
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, LOG_LEVEL: 'info' },
+    },
+  );
+  const lines = createInterface({ input: child.stdout });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${kind} exited (${code}) before listening`)));
+    lines.on('line', (line) => {
+      if (!line.startsWith('{')) return;
+      const entry = JSON.parse(line);
+      if (entry.msg === 'listening')
+        resolve({ child, pid: child.pid, port: Number(new URL(entry.url).port) });
+    });
+  });
+}
+
+function startWorker(job, pin) {
+  const child = spawn(
+    pin.load[0] ?? process.execPath,
+    [
+      ...pin.load.slice(1),
+      ...(pin.load.length ? [process.execPath] : []),
+      '--max-semi-space-size=32',
+      LOAD,
+    ],
+    {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
+  const inbox = [];
+  const waiting = [];
+  child.on('message', (message) => {
+    if (message.type === 'error') console.error(`load generator: ${message.message}`);
+    const w = waiting.findIndex((x) => x.type === message.type || message.type === 'error');
+    if (w >= 0) waiting.splice(w, 1)[0].resolve(message);
+    else inbox.push(message);
+  });
+  child.send({ type: 'job', ...job });
+  return {
+    child,
+    next: (type) =>
+      new Promise((resolve, reject) => {
+        const at = inbox.findIndex((m) => m.type === type);
+        if (at >= 0) return resolve(inbox.splice(at, 1)[0]);
+        waiting.push({
+          type,
+          resolve: (m) => (m.type === 'error' ? reject(new Error(m.message)) : resolve(m)),
+        });
+      }),
+  };
+}
+
+async function runOne(kind, scenario, template, pin) {
+  const dir = mkdtempSync(join(tmpdir(), `bench-chat-${kind}-`));
+  cpSync(template, dir, { recursive: true });
+  const server = await startServer(kind, dir, pin);
+  const rss0 = rssKiB(server.pid);
+  const users = Array.from({ length: scenario.users }, (_, i) => ({
+    token: token(i),
+    room: roomOf(i, scenario.roomSize),
+  }));
+  const job = {
+    kind,
+    port: server.port,
+    mode: scenario.mode,
+    rate: (scenario.rate ?? 0) / WORKERS,
+    window: scenario.window ?? 1,
+  };
+  const workers = Array.from({ length: WORKERS }, (_, w) =>
+    startWorker({ ...job, users: users.filter((_, i) => i % WORKERS === w) }, pin),
+  );
+  try {
+    await Promise.all(workers.map((w) => w.next('ready')));
+    if (scenario.mode === 'idle') {
+      await sleep(6000); // quiet: V8 gives back the young generation a burst of arrivals grew
+      return { rssPerUserKiB: (rssKiB(server.pid) - rss0) / scenario.users };
+    }
+    for (const w of workers)
+      w.child.send({ type: 'go', warmupMs: WARMUP_MS, measureMs: MEASURE_MS });
+    await sleep(WARMUP_MS);
+    const cpu = cpuWindow(server.pid);
+    await sleep(MEASURE_MS);
+    const window = cpu();
+    const rss = rssKiB(server.pid);
+    const results = await Promise.all(workers.map((w) => w.next('result')));
+    return summarize(results, window, (rss - rss0) / scenario.users);
+  } finally {
+    for (const w of workers) w.child.kill();
+    server.child.kill('SIGTERM');
+    await new Promise((resolve) => server.child.once('exit', resolve));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function summarize(results, window, rssPerUserKiB) {
+  const seconds = MEASURE_MS / 1000;
+  const acks = results.reduce((n, r) => n + r.acks, 0);
+  const latencies = Float64Array.from(results.flatMap((r) => r.latencies)).sort();
+  const errors = results.reduce((n, r) => n + r.errors, 0);
+  return {
+    acksPerSecond: acks / seconds,
+    deliveriesPerSecond: results.reduce((n, r) => n + r.deliveries, 0) / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    p999: percentile(latencies, 99.9),
+    cpuUsPerMessage: window.serverCpuUs / Math.max(1, acks),
+    serverCpuPct: window.serverCpuPct,
+    otherCpuPct: window.otherCpuPct,
+    rssPerUserKiB,
+    errors,
+    firstError: results.find((r) => r.firstError)?.firstError ?? null,
+  };
+}
+
+async function main() {
+  const pin = pinning();
+  const kinds = Object.keys(SERVERS).filter(
+    (k) => !process.env.BENCH_CHAT_ONLY || k === process.env.BENCH_CHAT_ONLY,
+  );
+  const only = process.env.BENCH_CHAT_SCENARIOS?.split(',');
+  const scenarios = SCENARIOS.filter((s) => !only || only.includes(s.id));
+  const started = new Date();
+  const load = loadavg();
+  console.log(
+    `bench:chat — ${pin.note}; load average before: ${load.map((l) => l.toFixed(2)).join(' ')}`,
+  );
+  const templates = new Map();
+  const results = {};
+  for (const scenario of scenarios) {
+    const key = `${scenario.users}/${scenario.roomSize}`;
+    if (!templates.has(key)) {
+      const dir = mkdtempSync(join(tmpdir(), 'bench-chat-seed-'));
+      await seed(dir, scenario.users, scenario.roomSize);
+      templates.set(key, dir);
+    }
+    results[scenario.id] = {};
+    for (const kind of kinds) {
+      process.stdout.write(`${scenario.title} — ${kind} ... `);
+      const result = await runOne(kind, scenario, templates.get(key), pin);
+      results[scenario.id][kind] = result;
+      console.log(JSON.stringify(result));
+    }
+  }
+  for (const dir of templates.values()) rmSync(dir, { recursive: true, force: true });
+  const report = format(scenarios, results, {
+    started,
+    seconds: (Date.now() - started) / 1000,
+    pin,
+    load,
+    loadAfter: loadavg(),
+  });
+  console.log(`\n${report}`);
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(join(RESULTS, 'latest.md'), `${report}\n`);
+  writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify({ started, results }, null, 2)}\n`);
+}
+
+const fmt = (n, digits = 1) =>
+  Number.isFinite(n) ? (n >= 10_000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(digits)) : '—';
+
+function format(scenarios, results, meta) {
+  const rows = [];
+  const row = (title, figure, key, higherBetter, digits = 1) => {
+    const w = results[title]?.['wsx-chat']?.[key];
+    const s = results[title]?.['socket.io']?.[key];
+    const ratio =
+      Number.isFinite(w) && Number.isFinite(s) && s > 0 && w > 0
+        ? higherBetter
+          ? w / s
+          : s / w
+        : Number.NaN;
+    const scenario = scenarios.find((x) => x.id === title);
+    rows.push(
+      `| ${scenario.title} | ${figure} | ${fmt(w, digits)} | ${fmt(s, digits)} | ${Number.isFinite(ratio) ? `${ratio.toFixed(1)}x` : '—'} |`,
+    );
+  };
+  for (const s of scenarios) {
+    if (s.mode === 'idle') {
+      row(s.id, 'RSS KiB per idle signed-in user', 'rssPerUserKiB', false, 2);
+      continue;
+    }
+    row(s.id, 'messages stored + acked /s', 'acksPerSecond', true, 0);
+    row(s.id, 'deliveries /s', 'deliveriesPerSecond', true, 0);
+    row(s.id, 'ack latency p50 ms', 'p50', false, 2);
+    row(s.id, 'ack latency p99 ms', 'p99', false, 2);
+    row(s.id, 'ack latency p99.9 ms', 'p999', false, 2);
+    row(s.id, 'server CPU µs per message', 'cpuUsPerMessage', false, 1);
+    row(s.id, 'server RSS KiB per user (under load)', 'rssPerUserKiB', false, 1);
+  }
+  const others = Object.values(results)
+    .flatMap((r) => Object.values(r))
+    .map((r) => r.otherCpuPct)
+    .filter(Number.isFinite);
+  const otherAvg = others.length ? others.reduce((a, b) => a + b, 0) / others.length : Number.NaN;
+  return [
+    '| scenario | figure | wsx-chat | Socket.IO 4 | wsx-chat advantage |',
+    '|---|---|---:|---:|---:|',
+    ...rows,
+    '',
+    `${meta.started.toISOString()}, ${meta.seconds.toFixed(0)} s. ${cpus()[0]?.model ?? 'CPU'}, ${cpus().length} cores, Node ${process.version}. ${meta.pin.note}. ` +
+      `Load average before ${meta.load.map((l) => l.toFixed(2)).join(' ')}, after ${meta.loadAfter.map((l) => l.toFixed(2)).join(' ')}; ` +
+      `CPU used by other processes during the measurement windows: ${otherAvg.toFixed(0)}% of one core on average. ` +
+      `Both servers: SQLite (better-sqlite3) with synchronous=FULL and grouped commits; ${MEASURE_MS / 1000} s windows after ${WARMUP_MS / 1000} s of warm-up.`,
+  ].join('\n');
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
