@@ -71,7 +71,10 @@ export class RawClient {
     this.pending = null;
     if (!this.upgraded) {
       const end = buf.indexOf('\r\n\r\n');
-      if (end === -1) return void (this.pending = buf);
+      if (end === -1) {
+        this.pending = buf;
+        return;
+      }
       const head = buf.subarray(0, end).toString('latin1');
       if (!head.startsWith('HTTP/1.1 101')) return this.fail(new Error(head.split('\r\n')[0]));
       this.upgraded = true;
