@@ -86,18 +86,16 @@ const SCENARIOS = [
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function startServer(kind, dir, pin) {
-  const child = spawn(
-    pin.server[0] ?? process.execPath,
-    [
-      ...pin.server.slice(1),
-      ...(pin.server.length ? [process.execPath] : []),
-      ...SERVERS[kind](dir),
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, LOG_LEVEL: 'info' },
-    },
-  );
+  // BENCH_CHAT_PROFILE=<dir>: the servers write a CPU profile there when stopped.
+  const profile = process.env.BENCH_CHAT_PROFILE;
+  const node = profile
+    ? [process.execPath, '--cpu-prof', `--cpu-prof-dir=${profile}`]
+    : [process.execPath];
+  const [file, ...args] = [...pin.server, ...node, ...SERVERS[kind](dir)];
+  const child = spawn(file, args, {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, LOG_LEVEL: 'info' },
+  });
   const lines = createInterface({ input: child.stdout });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${kind} exited (${code}) before listening`)));

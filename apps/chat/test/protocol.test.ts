@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ChatError } from '../src/protocol/errors.js';
+import { ackFrame, messageFrame } from '../src/protocol/frames.js';
 import {
   checkMessageText,
   checkName,
@@ -80,4 +81,25 @@ test('message text: newlines and tabs allowed, other controls and lone surrogate
   assert.equal(checkMessageText('\ud83d', 100).ok, false);
   assert.equal(checkMessageText('', 100).ok, false);
   assert.equal(checkMessageText('x'.repeat(101), 100).ok, false);
+});
+
+test('the hot-path frames are the JSON the object form would give', () => {
+  const m = {
+    room: 3,
+    seq: 9,
+    from: { id: 2, name: '小明 "q"' },
+    text: 'a\n"b"\u2028😀',
+    ts: 1700000000000,
+    clientMsgId: 'c-1',
+  };
+  assert.deepEqual(JSON.parse(messageFrame(m)), { type: 'message', ...m });
+  assert.deepEqual(JSON.parse(ackFrame('r"1', m, true)), {
+    type: 'ack',
+    id: 'r"1',
+    room: 3,
+    seq: 9,
+    clientMsgId: 'c-1',
+    ts: 1700000000000,
+    duplicate: true,
+  });
 });

@@ -16,9 +16,19 @@ export function errorFrame(id: RequestId | undefined, code: ErrorCode, message: 
   );
 }
 
-/** A stored message, as every member receives it live. */
-export function messageFrame(message: ChatMessage): string {
-  return JSON.stringify({ type: 'message', ...message });
+/**
+ * A stored message, as every member receives it live. Written out rather than built as an
+ * object for JSON.stringify: this runs for every message sent (the hot path), and the same
+ * text is what `{ type: 'message', ...message }` would give.
+ */
+export function messageFrame(m: ChatMessage): string {
+  const from = `{"id":${m.from.id},"name":${JSON.stringify(m.from.name)}}`;
+  return `{"type":"message","room":${m.room},"seq":${m.seq},"from":${from},"text":${JSON.stringify(m.text)},"ts":${m.ts},"clientMsgId":${JSON.stringify(m.clientMsgId)}}`;
+}
+
+/** The acknowledgement of a stored message (hot path, written out like messageFrame). */
+export function ackFrame(id: RequestId, m: ChatMessage, duplicate: boolean): string {
+  return `{"type":"ack","id":${JSON.stringify(id)},"room":${m.room},"seq":${m.seq},"clientMsgId":${JSON.stringify(m.clientMsgId)},"ts":${m.ts},"duplicate":${duplicate}}`;
 }
 
 /** A page of a room's messages sent during a resume (not a reply). */

@@ -64,23 +64,16 @@ export class Messaging {
 
   async #store(link: Link, id: RequestId, message: NewMessage): Promise<void> {
     const chat = this.#chat;
-    const { room, clientMsgId } = message;
     const { message: stored, duplicate } = await chat.store.appendMessage(message);
     // Committed: acknowledge, then publish (a duplicate was published when first stored).
-    const ack = frames.reply(id, 'ack', {
-      room,
-      seq: stored.seq,
-      clientMsgId,
-      ts: stored.ts,
-      duplicate,
-    });
-    link.send(ack);
+    link.send(frames.ackFrame(id, stored, duplicate));
     if (duplicate) {
       this.duplicates++;
       return;
     }
     this.stored++;
-    await chat.broker.publishRoom({ room, seq: stored.seq, frame: frames.messageFrame(stored) });
+    const frame = frames.messageFrame(stored);
+    await chat.broker.publishRoom({ room: stored.room, seq: stored.seq, frame });
   }
 
   /**
