@@ -16,7 +16,7 @@ import { createRoutes } from './http/routes.js';
 import { StaticFiles } from './http/static-files.js';
 import { createLogger } from './logger.js';
 import { ChatMetrics } from './metrics.js';
-import { Accounts } from './service/accounts.js';
+import { Accounts, hashToken } from './service/accounts.js';
 import { ChatService } from './service/chat-service.js';
 import { Fanout } from './service/fanout.js';
 import { Messaging } from './service/messaging.js';
@@ -106,6 +106,11 @@ export async function startChatServer(
       ready: async () => !chat.closing && http.listening && (await store.isReady()),
       originAllowed,
       clientAddress: (req) => clientAddress(config, req),
+      signedOut: (token) => {
+        const session = hashToken(token);
+        for (const ws of wss?.clients ?? [])
+          if (ws.data.session === session) ws.close(4401, 'signed out');
+      },
       secure: (req) =>
         config.tls !== null || (config.trustProxy && req.headers['x-forwarded-proto'] === 'https'),
     }),

@@ -3,6 +3,7 @@
  * out, the cookie's flags, rate-limited sign-in, origin refusal, subprotocol, health and metrics.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { test } from 'node:test';
 import { connect, HandshakeError } from 'wsx';
 import { cookieOf, post, signUp, startChat, TestClient } from './helpers.js';
@@ -50,8 +51,15 @@ test('register, sign in, who am I, sign out; the session cookie is HttpOnly and 
   const me = await fetch(`${chat.base}/api/me`, { headers: { Cookie: cookie } });
   assert.deepEqual(await me.json(), { user: { id: 1, name: '李雷' } });
 
+  const open = await TestClient.open(chat, cookie);
+  const closed = once(open.ws, 'close');
   const out = await post(chat.base, '/api/logout', {}, { Cookie: cookie });
   assert.equal(out.status, 204);
+  assert.deepEqual(
+    (await closed).map(String),
+    ['4401', 'signed out'],
+    'its connections are closed',
+  );
   assert.match(out.headers.get('set-cookie')!, /Max-Age=0/);
   assert.equal((await fetch(`${chat.base}/api/me`, { headers: { Cookie: cookie } })).status, 401);
   await assert.rejects(

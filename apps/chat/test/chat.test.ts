@@ -33,6 +33,8 @@ test('rooms: create, list with member and unread counts, join, leave; Chinese an
   const notice = await alice.event('member');
   assert.deepEqual(notice.user, { id: 2, name: '小明😀' });
 
+  const welcome = (await TestClient.signedIn(chat, await signUp(chat, 'carol'))).welcome;
+  assert.deepEqual(welcome.rooms, [], 'the welcome lists only the rooms the user is in');
   await say(alice, room, 'hello 你好 👋');
   await say(alice, room, 'second');
   const list = await bob.request('rooms');

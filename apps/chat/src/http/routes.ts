@@ -22,6 +22,8 @@ export interface RouteContext {
   readonly originAllowed: (origin: string, host: string | undefined) => boolean;
   /** The client's address (the proxy's X-Forwarded-For when trusted). */
   readonly clientAddress: (req: IncomingMessage) => string;
+  /** A session ended: its open connections are closed. */
+  readonly signedOut: (token: string) => void;
   /** Whether the page was reached over HTTPS (Secure cookies). */
   readonly secure: (req: IncomingMessage) => boolean;
 }
@@ -118,7 +120,9 @@ async function signOut(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  await ctx.accounts.signOut(readCookie(req, SESSION_COOKIE));
+  const token = readCookie(req, SESSION_COOKIE);
+  await ctx.accounts.signOut(token);
+  if (token !== undefined) ctx.signedOut(token);
   res.writeHead(204, {
     'Set-Cookie': clearedCookie(SESSION_COOKIE, ctx.secure(req)),
     'Cache-Control': 'no-store',

@@ -40,10 +40,14 @@ export class ChatService {
     });
   }
 
-  /** The first request of a connection: the user's rooms, then what it missed in each. */
+  /**
+   * The first request of a connection: the rooms the user is in (the others are listed by
+   * `rooms`, so a server with many rooms does not send them all to every connection), then what
+   * it missed in each.
+   */
   async hello(link: Link, id: RequestId, resume: ReadonlyMap<number, number>): Promise<void> {
     this.fanout.register(link);
-    const rooms = await this.store.listRooms(link.user.id);
+    const rooms = await this.store.listRooms(link.user.id, true);
     const { maxTextLength } = this.limits;
     link.send(frames.reply(id, 'welcome', { user: link.user, rooms, limits: { maxTextLength } }));
     for (const room of rooms) {

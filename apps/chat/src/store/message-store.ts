@@ -42,8 +42,11 @@ export interface MessageStore {
   /** The direct conversation of two users, created (with both as members) on first use. */
   directRoom(a: User, b: User): MaybePromise<{ room: Room; created: boolean }>;
   getRoom(roomId: number): MaybePromise<Room | undefined>;
-  /** Public rooms and the user's direct conversations, with counts for that user. */
-  listRooms(userId: number): MaybePromise<RoomSummary[]>;
+  /**
+   * Public rooms and the user's direct conversations, with counts for that user; with
+   * `joinedOnly`, only the rooms the user is a member of.
+   */
+  listRooms(userId: number, joinedOnly?: boolean): MaybePromise<RoomSummary[]>;
   summary(roomId: number, userId: number): MaybePromise<RoomSummary | undefined>;
   /** Adds a member; false if already one. */
   addMember(roomId: number, userId: number): MaybePromise<boolean>;

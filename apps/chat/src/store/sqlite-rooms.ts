@@ -28,6 +28,7 @@ export class SqliteRooms {
       get: db.prepare('SELECT id, kind, name, last_seq AS lastSeq FROM rooms WHERE id = ?'),
       list: db.prepare(`${SUMMARY} WHERE r.kind = 'public' OR me.user_id IS NOT NULL
         ORDER BY r.kind DESC, r.name`),
+      joined: db.prepare(`${SUMMARY} WHERE me.user_id IS NOT NULL ORDER BY r.kind DESC, r.name`),
       summary: db.prepare(`${SUMMARY} WHERE r.id = ?`),
       unread: db
         .prepare(
@@ -88,8 +89,9 @@ export class SqliteRooms {
     return this.#s.get.get(roomId) as Room | undefined;
   }
 
-  list(userId: number): RoomSummary[] {
-    const rows = this.#s.list.all(userId) as SummaryRow[];
+  list(userId: number, joinedOnly: boolean): RoomSummary[] {
+    const query = joinedOnly ? this.#s.joined : this.#s.list;
+    const rows = query.all(userId) as SummaryRow[];
     return rows.map((row) => this.#toSummary(row, userId));
   }
 

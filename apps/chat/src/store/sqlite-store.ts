@@ -94,8 +94,8 @@ export class SqliteStore implements MessageStore {
     return this.#rooms.get(roomId);
   }
 
-  listRooms(userId: number): RoomSummary[] {
-    return this.#rooms.list(userId);
+  listRooms(userId: number, joinedOnly = false): RoomSummary[] {
+    return this.#rooms.list(userId, joinedOnly);
   }
 
   summary(roomId: number, userId: number): RoomSummary | undefined {

@@ -29,6 +29,8 @@ let counter = 0;
 export class ChatConnection implements Link {
   readonly id = `${NODE}.${(++counter).toString(36)}`;
   readonly user: User;
+  /** The hash of the session token it signed in with (sign-out closes it). */
+  readonly session: string;
   readonly rooms = new Set<number>();
   readonly bucket: TokenBucket;
   readonly strikes: TokenBucket;
@@ -42,8 +44,9 @@ export class ChatConnection implements Link {
   readonly backlog: Request[] = [];
   closed = false;
 
-  constructor(user: User, limits: ConnectionLimits, now: Now) {
+  constructor(user: User, session: string, limits: ConnectionLimits, now: Now) {
     this.user = user;
+    this.session = session;
     this.bucket = new TokenBucket(limits.burst, limits.ratePerSecond, now);
     this.strikes = new TokenBucket(limits.strikes, 1, now);
   }

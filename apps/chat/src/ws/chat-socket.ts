@@ -6,7 +6,7 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { reject, type UpgradeRequest, type WebSocket, WebSocketServer } from 'wsx';
-import type { Accounts } from '../service/accounts.js';
+import { type Accounts, hashToken } from '../service/accounts.js';
 import type { Now } from '../service/token-bucket.js';
 import { ChatConnection, type ConnectionLimits } from './chat-connection.js';
 import { type DispatchContext, dispatchFrame } from './dispatch.js';
@@ -57,7 +57,8 @@ async function authenticate(options: ChatSocketOptions, request: UpgradeRequest)
   if (options.closing()) return reject(503, 'the server is restarting\n', { 'Retry-After': '1' });
   if (!request.protocols.includes(SUBPROTOCOL))
     return reject(400, `offer the subprotocol ${SUBPROTOCOL}\n`);
-  const user = await options.accounts.userOf(request.cookies[SESSION_COOKIE]);
-  if (user === undefined) return reject(401, 'sign in first\n');
-  return new ChatConnection(user, options.limits, options.now);
+  const token = request.cookies[SESSION_COOKIE];
+  const user = await options.accounts.userOf(token);
+  if (user === undefined || token === undefined) return reject(401, 'sign in first\n');
+  return new ChatConnection(user, hashToken(token), options.limits, options.now);
 }

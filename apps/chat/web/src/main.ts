@@ -173,8 +173,14 @@ const handlers: Record<string, (f: Frame) => void> = {
   welcome(f) {
     const rooms = f.rooms as RoomSummary[];
     const ids = new Set(rooms.map((r) => r.id));
-    for (const id of state.rooms.keys()) if (!ids.has(id)) state.rooms.delete(id);
+    // The welcome lists the rooms the user is in; the others come with the 'rooms' reply.
+    for (const room of state.rooms.values())
+      if (!ids.has(room.summary.id)) room.summary = { ...room.summary, joined: false };
     for (const room of rooms) state.upsertRoom(room);
+    request('rooms', {}).then((reply) => {
+      for (const room of reply.rooms as RoomSummary[]) state.upsertRoom(room);
+      render();
+    }, report);
     if (state.current === null) state.current = rooms.find((r) => r.joined)?.id ?? null;
     if (state.current !== null) void loadRoom(state.current);
   },
