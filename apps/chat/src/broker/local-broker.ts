@@ -6,8 +6,12 @@ import type { DeliverHandler, RoomBroker, RoomEvent, UserEvent } from './room-br
 
 export class LocalBroker implements RoomBroker {
   #deliver: DeliverHandler = () => {};
-  /** room -> user -> that user's connections present in the room */
-  readonly #presence = new Map<number, Map<number, Set<string>>>();
+  /**
+   * room -> user -> how many of the user's connections are present. Counts, not connection
+   * ids: on one node the service pairs every enter with one exit (a broker shared by nodes
+   * keeps the ids, to forget a node's connections when it dies).
+   */
+  readonly #presence = new Map<number, Map<number, number>>();
 
   onDeliver(handler: DeliverHandler): void {
     this.#deliver = handler;
@@ -25,27 +29,25 @@ export class LocalBroker implements RoomBroker {
     this.#deliver({ kind: 'room', event: { room: 0, frame } });
   }
 
-  enter(room: number, user: number, connection: string): boolean {
+  enter(room: number, user: number, _connection: string): boolean {
     let users = this.#presence.get(room);
     if (users === undefined) {
       users = new Map();
       this.#presence.set(room, users);
     }
-    let connections = users.get(user);
-    if (connections === undefined) {
-      connections = new Set();
-      users.set(user, connections);
-    }
-    connections.add(connection);
-    return connections.size === 1;
+    const count = (users.get(user) ?? 0) + 1;
+    users.set(user, count);
+    return count === 1;
   }
 
-  exit(room: number, user: number, connection: string): boolean {
+  exit(room: number, user: number, _connection: string): boolean {
     const users = this.#presence.get(room);
-    const connections = users?.get(user);
-    if (users === undefined || connections === undefined || !connections.delete(connection))
+    const count = users?.get(user);
+    if (users === undefined || count === undefined) return false;
+    if (count > 1) {
+      users.set(user, count - 1);
       return false;
-    if (connections.size > 0) return false;
+    }
     users.delete(user);
     if (users.size === 0) this.#presence.delete(room);
     return true;

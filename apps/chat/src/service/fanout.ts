@@ -8,7 +8,7 @@
 import type { RoomEvent } from '../broker/room-broker.js';
 import type { ChatMessage } from '../store/types.js';
 import type { Link } from './link.js';
-import { ALL_TOPIC, roomTopic, userTopic } from './topics.js';
+import { ALL_TOPIC, roomTopic } from './topics.js';
 
 /** Publishes `frame` to every subscriber of `topic` on this node; returns how many got it. */
 export type Publish = (topic: string, frame: string) => number;
@@ -26,7 +26,8 @@ export const CATCH_UP_PAGE = 500;
 
 export class Fanout {
   readonly #publish: Publish;
-  readonly #links = new Map<number, Set<Link>>();
+  /** user -> this node's connections of the user (most users have one: no Set for them). */
+  readonly #links = new Map<number, Link | Set<Link>>();
   readonly #catchUps = new Map<number, Set<Held[]>>();
   /** Deliveries made (frames queued to connections), for the metrics. */
   deliveries = 0;
@@ -36,25 +37,29 @@ export class Fanout {
   }
 
   register(link: Link): void {
-    let links = this.#links.get(link.user.id);
-    if (links === undefined) {
-      links = new Set();
-      this.#links.set(link.user.id, links);
-    }
-    links.add(link);
-    link.subscribe(userTopic(link.user.id));
+    const user = link.user.id;
+    const links = this.#links.get(user);
+    if (links === undefined) this.#links.set(user, link);
+    else if (links instanceof Set) links.add(link);
+    else this.#links.set(user, new Set([links, link]));
     link.subscribe(ALL_TOPIC);
   }
 
   unregister(link: Link): void {
-    const links = this.#links.get(link.user.id);
-    links?.delete(link);
-    if (links?.size === 0) this.#links.delete(link.user.id);
+    const user = link.user.id;
+    const links = this.#links.get(user);
+    if (links === link) this.#links.delete(user);
+    else if (links instanceof Set) {
+      links.delete(link);
+      if (links.size === 1) this.#links.set(user, links.values().next().value!);
+    }
   }
 
   /** This node's connections of `user`. */
-  linksOf(user: number): ReadonlySet<Link> {
-    return this.#links.get(user) ?? new Set();
+  linksOf(user: number): Iterable<Link> {
+    const links = this.#links.get(user);
+    if (links === undefined) return [];
+    return links instanceof Set ? [...links] : [links];
   }
 
   deliverRoom(event: RoomEvent): void {
@@ -70,8 +75,12 @@ export class Fanout {
     this.deliveries += this.#publish(roomTopic(event.room), event.frame);
   }
 
+  /** A user's events go to their connections directly: a topic per user would cost more. */
   deliverUser(user: number, frame: string): void {
-    this.deliveries += this.#publish(userTopic(user), frame);
+    for (const link of this.linksOf(user)) {
+      link.send(frame);
+      this.deliveries++;
+    }
   }
 
   /**

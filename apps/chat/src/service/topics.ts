@@ -5,10 +5,5 @@ export function roomTopic(room: number): string {
   return `r${room}`;
 }
 
-/** Every connection of a user (tabs, devices). */
-export function userTopic(user: number): string {
-  return `u${user}`;
-}
-
 /** Every signed-in connection (new public rooms). */
 export const ALL_TOPIC = 'all';

@@ -26,29 +26,55 @@ export interface ConnectionLimits {
 const NODE = randomBytes(6).toString('base64url');
 let counter = 0;
 
+/**
+ * Kept small: an idle signed-in user costs this object, wsx's connection and its topic
+ * entries. What only some connections need (the abuse allowance, a backlog) is made on first use.
+ */
 export class ChatConnection implements Link {
-  readonly id = `${NODE}.${(++counter).toString(36)}`;
+  readonly #serial = ++counter;
   readonly user: User;
   /** The hash of the session token it signed in with (sign-out closes it). */
   readonly session: string;
   readonly rooms = new Set<number>();
   readonly bucket: TokenBucket;
-  readonly strikes: TokenBucket;
+  readonly #limits: ConnectionLimits;
+  readonly #now: Now;
+  #strikes: TokenBucket | null = null;
+  #backlog: Request[] | null = null;
   /** Set in the `open` handler. */
   ws: WebSocket | null = null;
   /** 'new': hello not yet received; 'hello': being answered; 'ready'. */
   state: 'new' | 'hello' | 'ready' = 'new';
   /** True while a request that others depend on runs. */
   blocked = false;
-  /** Requests waiting for it, in order. */
-  readonly backlog: Request[] = [];
   closed = false;
 
   constructor(user: User, session: string, limits: ConnectionLimits, now: Now) {
     this.user = user;
     this.session = session;
+    this.#limits = limits;
+    this.#now = now;
     this.bucket = new TokenBucket(limits.burst, limits.ratePerSecond, now);
-    this.strikes = new TokenBucket(limits.strikes, 1, now);
+  }
+
+  get id(): string {
+    return `${NODE}.${this.#serial.toString(36)}`;
+  }
+
+  /** Requests refused for the rate that the connection may still make before it is closed. */
+  get strikes(): TokenBucket {
+    this.#strikes ??= new TokenBucket(this.#limits.strikes, 1, this.#now);
+    return this.#strikes;
+  }
+
+  /** Requests waiting behind a barrier, in order. */
+  get backlog(): Request[] {
+    this.#backlog ??= [];
+    return this.#backlog;
+  }
+
+  hasBacklog(): boolean {
+    return this.#backlog !== null && this.#backlog.length > 0;
   }
 
   send(text: string): void {

@@ -120,7 +120,7 @@ function readiness(conn: ChatConnection, request: Request): string | null {
 
 function unblock(ctx: DispatchContext, conn: ChatConnection): void {
   conn.blocked = false;
-  while (!conn.blocked && conn.backlog.length > 0) run(ctx, conn, conn.backlog.shift()!);
+  while (!conn.blocked && conn.hasBacklog()) run(ctx, conn, conn.backlog.shift()!);
 }
 
 async function execute(
