@@ -12,7 +12,7 @@ import type { WebSocketServer } from 'wsx';
 import { LocalBroker } from './broker/local-broker.js';
 import type { RoomBroker } from './broker/room-broker.js';
 import type { ChatConfig } from './config.js';
-import { createRoutes } from './http/routes.js';
+import { createRoutes, type RouteContext } from './http/routes.js';
 import { StaticFiles } from './http/static-files.js';
 import { createLogger } from './logger.js';
 import { ChatMetrics } from './metrics.js';
@@ -29,7 +29,7 @@ import type { Now } from './service/token-bucket.js';
 import type { MessageStore } from './store/message-store.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { ChatConnection } from './ws/chat-connection.js';
-import { createChatSocket } from './ws/chat-socket.js';
+import { type ChatSocketOptions, createChatSocket } from './ws/chat-socket.js';
 
 export interface ChatServerParts {
   /** Replaces the SQLite store (given the metrics' commit observer). */
@@ -52,6 +52,8 @@ export interface ChatServer {
 
 /** Requests carry at most a message of `maxTextLength` characters (4 bytes each in UTF-8). */
 const requestBytes = (config: ChatConfig) => 4 * config.maxTextLength + 1024;
+/** A resume that missed more than this gets the latest page instead (PROTOCOL.md §3). */
+const MAX_RESUME = 5000;
 
 export async function startChatServer(
   config: ChatConfig,
@@ -59,65 +61,91 @@ export async function startChatServer(
 ): Promise<ChatServer> {
   const now = parts.now ?? Date.now;
   const logger = parts.logger ?? createLogger(config.logLevel);
+  // The WebSocket server comes last (it needs the service); fan-out and metrics read it late.
   let wss: WebSocketServer<ChatConnection> | null = null;
-  let fanout: Fanout | null = null;
-  let messaging: Messaging | null = null;
-  const metrics = new ChatMetrics({
-    connections: () => wss?.clients.size ?? 0,
-    activeRooms: () => activeRooms(wss),
-    messagesReceived: () => messaging?.received ?? 0,
-    messagesStored: () => messaging?.stored ?? 0,
-    duplicates: () => messaging?.duplicates ?? 0,
-    deliveries: () => fanout?.deliveries ?? 0,
-  });
+  const fanout = new Fanout((topic, frame) => wss?.publish(topic, frame) ?? 0);
+  // Commits happen only once clients send, after `metrics` below exists.
   const observe = (seconds: number, count: number) => metrics.observeCommit(seconds, count);
   const store =
     parts.store?.(observe) ??
     new SqliteStore({ dataDir: config.dataDir, sync: config.sync, observeCommit: observe });
   const broker = parts.broker ?? new LocalBroker();
-  const http =
-    config.tls === null
-      ? createHttpServer()
-      : createHttpsServer({ cert: config.tls.cert, key: config.tls.key });
-  http.headersTimeout = 10_000;
-  http.requestTimeout = 15_000;
-  wss = null;
-  const fanoutRef = new Fanout((topic, frame) => wss!.publish(topic, frame));
-  fanout = fanoutRef;
-  const chat = new ChatService(store, broker, fanoutRef, {
-    maxTextLength: config.maxTextLength,
-    maxResume: 5000,
+  const limits = { maxTextLength: config.maxTextLength, maxResume: MAX_RESUME };
+  const chat = new ChatService(store, broker, fanout, limits);
+  const messaging = new Messaging(chat, now, (err) => logger.error({ err }, 'publish failed'));
+  const metrics = new ChatMetrics({
+    connections: () => wss?.clients.size ?? 0,
+    activeRooms: () => activeRooms(wss),
+    messagesReceived: () => messaging.received,
+    messagesStored: () => messaging.stored,
+    duplicates: () => messaging.duplicates,
+    deliveries: () => fanout.deliveries,
   });
-  messaging = new Messaging(chat, now);
-  const accounts = new Accounts(
-    store,
-    new AttemptLimiter(parts.attemptLimits ?? DEFAULT_ATTEMPT_LIMITS, now),
-    now,
-  );
-  const originAllowed = (origin: string, host: string | undefined) =>
-    isAllowedOrigin(config, origin, host);
-  http.on(
-    'request',
-    createRoutes({
-      accounts,
-      files: new StaticFiles(),
-      logger,
-      metrics: () => metrics.scrape(),
-      ready: async () => !chat.closing && http.listening && (await store.isReady()),
-      originAllowed,
-      clientAddress: (req) => clientAddress(config, req),
-      signedOut: (token) => {
-        const session = hashToken(token);
-        for (const ws of wss?.clients ?? [])
-          if (ws.data.session === session) ws.close(4401, 'signed out');
-      },
-      secure: (req) =>
-        config.tls !== null || (config.trustProxy && req.headers['x-forwarded-proto'] === 'https'),
-    }),
-  );
-  wss = createChatSocket({
-    server: http,
-    accounts,
+  const limiter = new AttemptLimiter(parts.attemptLimits ?? DEFAULT_ATTEMPT_LIMITS, now);
+  const accounts = new Accounts(store, limiter, now);
+  const http = createHttp(config);
+  const web = { config, accounts, chat, store, http, logger, metrics };
+  http.on('request', createRoutes(routeContext(web, () => wss)));
+  wss = createChatSocket(socketOptions(web, messaging, now));
+  await listen(http, config);
+  const port = (http.address() as AddressInfo).port;
+  const url = `${config.tls === null ? 'http' : 'https'}://${displayHost(config.host)}:${port}/`;
+  const socket = wss;
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= shutdown({ chat, messaging, wss: socket, http, broker, store, logger });
+    return closing;
+  };
+  return { url, port, http, wss: socket, store, logger, close };
+}
+
+interface WebParts {
+  readonly config: ChatConfig;
+  readonly accounts: Accounts;
+  readonly chat: ChatService;
+  readonly store: MessageStore;
+  readonly http: Server;
+  readonly logger: Logger;
+  readonly metrics: ChatMetrics;
+}
+
+function createHttp(config: ChatConfig): Server {
+  const { tls } = config;
+  const http =
+    tls === null ? createHttpServer() : createHttpsServer({ cert: tls.cert, key: tls.key });
+  http.headersTimeout = 10_000; // a request head takes one round trip
+  http.requestTimeout = 15_000; // account requests are tiny
+  return http;
+}
+
+function routeContext(
+  p: WebParts,
+  wss: () => WebSocketServer<ChatConnection> | null,
+): RouteContext {
+  const { config, chat, store, http } = p;
+  return {
+    accounts: p.accounts,
+    files: new StaticFiles(),
+    logger: p.logger,
+    metrics: () => p.metrics.scrape(),
+    ready: async () => !chat.closing && http.listening && (await store.isReady()),
+    originAllowed: (origin, host) => isAllowedOrigin(config, origin, host),
+    clientAddress: (req) => clientAddress(config, req),
+    signedOut: (token) => {
+      const session = hashToken(token);
+      for (const ws of wss()?.clients ?? [])
+        if (ws.data.session === session) ws.close(4401, 'signed out');
+    },
+    secure: (req) =>
+      config.tls !== null || (config.trustProxy && req.headers['x-forwarded-proto'] === 'https'),
+  };
+}
+
+function socketOptions(p: WebParts, messaging: Messaging, now: Now): ChatSocketOptions {
+  const { config, chat, logger, metrics } = p;
+  return {
+    server: p.http,
+    accounts: p.accounts,
     dispatch: {
       chat,
       messaging,
@@ -128,7 +156,7 @@ export async function startChatServer(
         logger.warn({ user: conn.user.name, reason }, 'connection closed for abuse'),
     },
     limits: { ratePerSecond: config.ratePerSecond, burst: config.burst, strikes: 50 },
-    originAllowed,
+    originAllowed: (origin, host) => isAllowedOrigin(config, origin, host),
     maxFrameBytes: 4 * requestBytes(config),
     now,
     closing: () => chat.closing,
@@ -141,17 +169,7 @@ export async function startChatServer(
       logger.debug({ user: conn.user.name, connection: conn.id }, 'disconnected');
       chat.goodbye(conn).catch((err: unknown) => logger.error({ err }, 'leaving presence failed'));
     },
-  });
-  await listen(http, config);
-  const port = (http.address() as AddressInfo).port;
-  const url = `${config.tls === null ? 'http' : 'https'}://${displayHost(config.host)}:${port}/`;
-  const wssRef = wss;
-  let closing: Promise<void> | null = null;
-  const close = () => {
-    closing ??= shutdown({ chat, messaging: messaging!, wss: wssRef, http, broker, store, logger });
-    return closing;
   };
-  return { url, port, http, wss: wssRef, store, logger, close };
 }
 
 interface ShutdownParts {

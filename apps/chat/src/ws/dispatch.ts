@@ -90,25 +90,20 @@ function run(ctx: DispatchContext, conn: ChatConnection, request: Request): void
   }
   const barrier = BARRIERS.has(request.type);
   if (barrier) conn.blocked = true;
-  let pending: Promise<string | undefined>;
+  const done = (text: string | undefined) => {
+    if (text !== undefined) conn.send(text);
+    if (barrier) unblock(ctx, conn);
+  };
+  const failed = (error: unknown) => {
+    if (!(error instanceof ChatError)) ctx.onInternalError(error, request);
+    answerError(conn, request.id, error);
+    if (barrier) unblock(ctx, conn);
+  };
   try {
-    pending = execute(ctx, conn, request);
+    execute(ctx, conn, request).then(done, failed);
   } catch (error) {
-    pending = Promise.reject(error);
+    failed(error); // a check that failed before any await
   }
-  pending
-    .then(
-      (text) => {
-        if (text !== undefined) conn.send(text);
-      },
-      (error) => {
-        if (!(error instanceof ChatError)) ctx.onInternalError(error, request);
-        answerError(conn, request.id, error);
-      },
-    )
-    .finally(() => {
-      if (barrier) unblock(ctx, conn);
-    });
 }
 
 /** Why the connection cannot take `request` yet (or again); null if it can. */
@@ -123,7 +118,8 @@ function unblock(ctx: DispatchContext, conn: ChatConnection): void {
   while (!conn.blocked && conn.hasBacklog()) run(ctx, conn, conn.backlog.shift()!);
 }
 
-async function execute(
+/** Runs one request: a promise of the reply's text (undefined: already sent), or a throw. */
+function execute(
   ctx: DispatchContext,
   conn: ChatConnection,
   r: Request,
@@ -131,17 +127,9 @@ async function execute(
   const { chat, messaging } = ctx;
   switch (r.type) {
     case 'hello':
-      conn.state = 'hello';
-      try {
-        await chat.hello(conn, r.id, r.resume);
-      } catch (error) {
-        conn.ws?.close(1011); // half-attached: the client reconnects and resumes
-        throw error;
-      }
-      conn.state = 'ready';
-      return undefined;
+      return hello(ctx, conn, r.id, r.resume);
     case 'send':
-      return messaging.send(conn, r.id, r.room, r.clientMsgId, r.text).then(() => undefined);
+      return messaging.send(conn, r.id, r.room, r.clientMsgId, r.text);
     case 'history':
       return messaging.history(conn, r.id, r.room, r);
     case 'read':
@@ -161,8 +149,25 @@ async function execute(
     case 'members':
       return chat.members(conn, r.id, r.room);
     case 'ping':
-      return reply(r.id, 'pong');
+      return Promise.resolve(reply(r.id, 'pong'));
   }
+}
+
+async function hello(
+  ctx: DispatchContext,
+  conn: ChatConnection,
+  id: Request['id'],
+  resume: ReadonlyMap<number, number>,
+): Promise<undefined> {
+  conn.state = 'hello';
+  try {
+    await ctx.chat.hello(conn, id, resume);
+  } catch (error) {
+    conn.ws?.close(1011); // half-attached: the client reconnects and resumes
+    throw error;
+  }
+  conn.state = 'ready';
+  return undefined;
 }
 
 function answerError(conn: ChatConnection, id: Request['id'] | undefined, error: unknown): void {
