@@ -38,6 +38,8 @@ export interface ChatServerParts {
   readonly logger?: Logger;
   readonly now?: Now;
   readonly attemptLimits?: AttemptLimits;
+  /** A resume that missed more than this many messages gets the latest page (default 5000). */
+  readonly maxResume?: number;
 }
 
 export interface ChatServer {
@@ -70,7 +72,7 @@ export async function startChatServer(
     parts.store?.(observe) ??
     new SqliteStore({ dataDir: config.dataDir, sync: config.sync, observeCommit: observe });
   const broker = parts.broker ?? new LocalBroker();
-  const limits = { maxTextLength: config.maxTextLength, maxResume: MAX_RESUME };
+  const limits = { maxTextLength: config.maxTextLength, maxResume: parts.maxResume ?? MAX_RESUME };
   const chat = new ChatService(store, broker, fanout, limits);
   const messaging = new Messaging(chat, now, (err) => logger.error({ err }, 'publish failed'));
   const metrics = new ChatMetrics({

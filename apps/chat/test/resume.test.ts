@@ -139,3 +139,29 @@ test('graceful shutdown: every message received is acknowledged before 1001, and
   );
   client.close();
 });
+
+test('a client too far behind gets the latest page with reset: true, then live messages', async (t) => {
+  const chat = await startChat(t, { flags: fast, parts: { maxResume: 20 } });
+  const alice = (await TestClient.signedIn(chat, await signUp(chat, 'alice'))).client;
+  const bobCookie = await signUp(chat, 'bob');
+  const room = await createRoom(alice, 'far');
+  await (await TestClient.signedIn(chat, bobCookie)).client.request('join', { room });
+  for (let i = 1; i <= 80; i++) alice.fire('send', { room, text: `m${i}`, clientMsgId: `f${i}` });
+  await alice.next((f) => f.type === 'ack' && f.seq === 80);
+  const near = (await TestClient.signedIn(chat, bobCookie, { [room]: 70 })).client;
+  const caughtUp = await near.event('messages');
+  assert.deepEqual(
+    [caughtUp.reset, (caughtUp.messages as Frame[]).map((m) => m.seq)],
+    [false, [71, 72, 73, 74, 75, 76, 77, 78, 79, 80]],
+  );
+  const far = (await TestClient.signedIn(chat, bobCookie, { [room]: 5 })).client;
+  const page = await far.event('messages');
+  assert.equal(page.reset, true);
+  assert.deepEqual(
+    (page.messages as Frame[]).map((m) => m.seq),
+    Array.from({ length: 50 }, (_, i) => 31 + i),
+  );
+  await say(alice, room, 'live');
+  assert.equal((await far.event('message')).seq, 81);
+  for (const c of [alice, near, far]) c.close();
+});

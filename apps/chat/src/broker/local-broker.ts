@@ -26,7 +26,7 @@ export class LocalBroker implements RoomBroker {
   }
 
   publishAll(frame: string): void {
-    this.#deliver({ kind: 'room', event: { room: 0, frame } });
+    this.#deliver({ kind: 'all', frame });
   }
 
   enter(room: number, user: number, _connection: string): boolean {

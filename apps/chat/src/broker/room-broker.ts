@@ -27,7 +27,10 @@ export interface UserEvent {
   readonly leaveRoom?: number;
 }
 
-export type BrokerEvent = { kind: 'room'; event: RoomEvent } | { kind: 'user'; event: UserEvent };
+export type BrokerEvent =
+  | { kind: 'room'; event: RoomEvent }
+  | { kind: 'user'; event: UserEvent }
+  | { kind: 'all'; frame: string };
 
 export type DeliverHandler = (event: BrokerEvent) => void;
 

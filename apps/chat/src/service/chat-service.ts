@@ -7,7 +7,7 @@ import type { RoomBroker, UserEvent } from '../broker/room-broker.js';
 import { ChatError, ErrorCode } from '../protocol/errors.js';
 import * as frames from '../protocol/frames.js';
 import { checkName, nameKey, ROOM_NAME } from '../protocol/names.js';
-import type { RequestId } from '../protocol/requests.js';
+import { DEFAULT_PAGE, type RequestId } from '../protocol/requests.js';
 import type { MessageStore } from '../store/message-store.js';
 import type { ChatMessage, RoomSummary } from '../store/types.js';
 import type { Fanout } from './fanout.js';
@@ -36,7 +36,8 @@ export class ChatService {
     this.limits = limits;
     broker.onDeliver((delivery) => {
       if (delivery.kind === 'room') fanout.deliverRoom(delivery.event);
-      else this.#deliverUser(delivery.event);
+      else if (delivery.kind === 'user') this.#deliverUser(delivery.event);
+      else fanout.deliverAll(delivery.frame);
     });
   }
 
@@ -83,7 +84,7 @@ export class ChatService {
     let pages = 0;
     const read = async (from: number | null, limit: number) =>
       from === null
-        ? this.store.messagesBefore(room, null, limit)
+        ? this.store.messagesBefore(room, null, DEFAULT_PAGE) // the latest page
         : this.store.messagesAfter(room, from, limit);
     await this.fanout.catchUp(link, room, after, read, (page) => {
       if (pages++ === 0) first = page;

@@ -62,11 +62,12 @@ export class Fanout {
     return links instanceof Set ? [...links] : [links];
   }
 
+  /** To every signed-in connection on this node. */
+  deliverAll(frame: string): void {
+    this.deliveries += this.#publish(ALL_TOPIC, frame);
+  }
+
   deliverRoom(event: RoomEvent): void {
-    if (event.room === 0) {
-      this.deliveries += this.#publish(ALL_TOPIC, event.frame);
-      return;
-    }
     if (event.seq !== undefined) {
       const held = this.#catchUps.get(event.room);
       if (held !== undefined)
