@@ -12,7 +12,7 @@ import { after, before, type TestContext, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { type ChatServer, startChatServer } from '../src/chat-server.js';
-import { tempDir, testConfig, within } from './helpers.js';
+import { TestClient, tempDir, testConfig, within } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
@@ -122,7 +122,7 @@ async function screenshots(pages: [string, Page][]): Promise<void> {
 
 test('two people chat in English and Chinese, through a reload and a server restart', async (t) => {
   if (!requireChromium(t)) return;
-  const config = testConfig(tempDir(t));
+  const config = testConfig(tempDir(t), ['--burst', '200']);
   let server: ChatServer = await startChatServer(config);
   t.after(() => server.close());
   const base = `http://127.0.0.1:${server.port}`;
@@ -166,6 +166,7 @@ test('two people chat in English and Chinese, through a reload and a server rest
 
   await say(alice.page, 'Message', XSS);
   await waitForMessage(bob.page, XSS);
+  await waitForMessage(alice.page, XSS); // acknowledged: no longer pending
   const expected = [
     'Hello 小明 👋',
     '你好 alice！第二行\nline two',
@@ -185,5 +186,26 @@ test('two people chat in English and Chinese, through a reload and a server rest
   await screenshots([
     ['alice', alice.page],
     ['xiaoming', bob.page],
+  ]);
+
+  // Infinite scroll: with more than a page of history, scrolling up loads the older messages.
+  const cookie = (await alice.context.cookies()).find((c) => c.name === 'wsx_chat_session')!;
+  const chat = { server, base, ws: `ws://127.0.0.1:${server.port}/ws`, dataDir: config.dataDir };
+  const { client, welcome } = await TestClient.signedIn(chat, `${cookie.name}=${cookie.value}`);
+  const room = (welcome.rooms as { id: number }[])[0]!.id;
+  for (let i = 1; i <= 60; i++)
+    client.fire('send', { room, text: `filler ${i}`, clientMsgId: `filler-${i}` });
+  await client.next((f) => f.type === 'ack' && (f.clientMsgId as string) === 'filler-60');
+  client.close();
+  await alice.page.reload();
+  await waitForMessage(alice.page, 'filler 60');
+  assert.equal((await shown(alice.page)).length, 50, 'the latest page');
+  await alice.page.locator('.messages').evaluate((log) => {
+    log.scrollTop = 0;
+  });
+  await waitForMessage(alice.page, 'Hello 小明 👋');
+  assert.deepEqual(await shown(alice.page), [
+    ...expected,
+    ...Array.from({ length: 60 }, (_, i) => `filler ${i + 1}`),
   ]);
 });

@@ -2,7 +2,7 @@
 import * as api from './api.js';
 import { ChatError, Connection, type Frame } from './connection.js';
 import { initialLang, type Lang, saveLang, words } from './i18n.js';
-import { type ChatMessage, ChatState, type RoomSummary } from './state.js';
+import { type ChatMessage, ChatState, type Pending, type RoomSummary } from './state.js';
 import {
   buildChatPage,
   type ChatActions,
@@ -17,6 +17,7 @@ const state = new ChatState();
 let page: ChatPage | null = null;
 let connection: Connection | null = null;
 let lastTyping = 0;
+let loadingOlder = false;
 let frame = 0;
 
 function setLang(next: Lang): void {
@@ -31,6 +32,7 @@ function render(): void {
   frame = requestAnimationFrame(() => {
     frame = 0;
     if (page !== null) renderChat(page, words(lang), state, actions);
+    savePending();
   });
 }
 
@@ -52,8 +54,28 @@ function showSignIn(error = ''): void {
   );
 }
 
+/** Messages not yet acknowledged outlive a reload or a closed tab (this browser only). */
+const pendingKey = () => `wsx-chat-pending-${state.user?.id}`;
+
+function savePending(): void {
+  if (state.user === null) return;
+  if (state.pending.length === 0) localStorage.removeItem(pendingKey());
+  else localStorage.setItem(pendingKey(), JSON.stringify(state.pending));
+}
+
+function restorePending(): void {
+  try {
+    const saved = JSON.parse(localStorage.getItem(pendingKey()) ?? '[]') as Pending[];
+    for (const p of saved)
+      if (typeof p.clientMsgId === 'string' && typeof p.text === 'string') state.pending.push(p);
+  } catch {
+    localStorage.removeItem(pendingKey());
+  }
+}
+
 function startChat(user: api.User): void {
   state.user = user;
+  restorePending();
   buildPage();
   state.onChange(render);
   connection = new Connection(state, onEvent);
@@ -113,9 +135,14 @@ const actions: ChatActions = {
   },
   loadOlder() {
     const room = state.current;
-    if (room === null) return;
+    if (room === null || loadingOlder) return;
+    loadingOlder = true;
     const first = state.sorted(room)[0]?.seq ?? null;
-    request('history', { room, before: first }).then((reply) => addHistory(room, reply), report);
+    request('history', { room, before: first })
+      .then((reply) => addHistory(room, reply), report)
+      .finally(() => {
+        loadingOlder = false;
+      });
   },
   signOut() {
     connection?.stop();

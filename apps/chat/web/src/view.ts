@@ -145,6 +145,15 @@ export function buildChatPage(root: HTMLElement, w: Words, user: User, a: ChatAc
     composer,
   };
   page.log.append(page.older, page.list);
+  // Infinite scroll: near the top, the older page loads by itself (the button stays, for
+  // keyboards and screen readers).
+  page.log.addEventListener(
+    'scroll',
+    () => {
+      if (page.log.scrollTop < 80 && !page.older.hidden) a.loadOlder();
+    },
+    { passive: true },
+  );
   const toggle = (panel: string) => () => document.body.classList.toggle(panel);
   fillWith(
     root,
