@@ -4,7 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { connect, HandshakeError } from 'wsx';
 import { cookieOf, post, signUp, startChat, TestClient } from './helpers.js';
 
@@ -162,4 +165,50 @@ test('health, readiness and Prometheus metrics', async (t) => {
   assert.match(metrics, /^chat_slow_consumers_total 0$/m);
   assert.match(metrics, /^process_resident_memory_bytes \d+/m);
   client.close();
+});
+
+test('over TLS (--tls-cert, --tls-key): https and wss, and the session cookie is Secure', async (t) => {
+  const fixtures = fileURLToPath(
+    new URL('../../../packages/wsx/test/fixtures/tls/', import.meta.url),
+  );
+  const chat = await startChat(t, {
+    flags: ['--tls-cert', `${fixtures}server.crt`, '--tls-key', `${fixtures}server.key`],
+  });
+  assert.match(chat.server.url, /^https:\/\/localhost:\d+\/$/);
+  const ca = readFileSync(`${fixtures}ca.crt`);
+  const port = chat.server.port;
+  const response = await new Promise<{ status: number; cookie: string }>((resolve, reject) => {
+    const body = JSON.stringify({ name: 'secure', password: 'correct horse' });
+    const req = httpsRequest(
+      {
+        host: 'localhost',
+        port,
+        path: '/api/register',
+        method: 'POST',
+        ca,
+        headers: { 'Content-Type': 'application/json' },
+      },
+      (res) => {
+        res.resume();
+        resolve({
+          status: res.statusCode ?? 0,
+          cookie: String(res.headers['set-cookie']?.[0] ?? ''),
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+  assert.equal(response.status, 201);
+  assert.match(response.cookie, /; HttpOnly; SameSite=Lax; Secure$/);
+  const ws = await connect(`wss://localhost:${port}/ws`, {
+    ca,
+    protocols: ['chat.v1'],
+    headers: { Cookie: response.cookie.split(';')[0]! },
+    origin: `https://localhost:${port}`,
+  });
+  ws.send(JSON.stringify({ type: 'hello', id: 1 }));
+  const [welcome] = await once(ws, 'message');
+  assert.equal(JSON.parse(String(welcome)).type, 'welcome');
+  ws.close();
 });
