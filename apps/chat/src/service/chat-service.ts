@@ -9,7 +9,7 @@ import * as frames from '../protocol/frames.js';
 import { checkName, nameKey, ROOM_NAME } from '../protocol/names.js';
 import { DEFAULT_PAGE, type RequestId } from '../protocol/requests.js';
 import type { MessageStore } from '../store/message-store.js';
-import type { ChatMessage, RoomSummary } from '../store/types.js';
+import type { RoomSummary } from '../store/types.js';
 import type { Fanout } from './fanout.js';
 import type { Link } from './link.js';
 import { roomTopic } from './topics.js';
@@ -78,27 +78,29 @@ export class ChatService {
     room: number,
     after: number | null,
     reset = after === null,
-  ): Promise<ChatMessage[]> {
+  ): Promise<void> {
     link.rooms.add(room);
-    let first: ChatMessage[] = [];
     let pages = 0;
     const read = async (from: number | null, limit: number) =>
       from === null
         ? this.store.messagesBefore(room, null, DEFAULT_PAGE) // the latest page
         : this.store.messagesAfter(room, from, limit);
     await this.fanout.catchUp(link, room, after, read, (page) => {
-      if (pages++ === 0) first = page;
-      if (page.length > 0 || (reset && pages === 1))
-        link.send(frames.messagesFrame(room, page, reset && pages === 1));
+      const first = pages++ === 0;
+      if (page.length > 0 || (reset && first))
+        link.send(frames.messagesFrame(room, page, reset && first));
     });
     if (!link.rooms.has(room)) {
-      // Left while catching up: undo the subscription the catch-up ended with.
+      // Left (or closed) while catching up: undo the subscription the catch-up ended with.
       link.unsubscribe(roomTopic(room));
-      return first;
+      return;
     }
-    if (await this.broker.enter(room, link.user.id, link.id))
+    const first = await this.broker.enter(room, link.user.id, link.id);
+    link.present.add(room);
+    // Left while entering: the exit is ours to make (goodbye and detach saw no presence yet).
+    if (!link.rooms.has(room)) return this.#exitPresence(link, room);
+    if (first)
       await this.broker.publishRoom({ room, frame: frames.presenceFrame(room, link.user, true) });
-    return first;
   }
 
   detach(link: Link, room: number): Promise<void> {
@@ -206,7 +208,9 @@ export class ChatService {
     this.fanout.deliverUser(event.user, event.frame);
   }
 
+  /** Leaves the room's presence, if this connection entered it (once). */
   async #exitPresence(link: Link, room: number): Promise<void> {
+    if (!link.present.delete(room)) return;
     if (await this.broker.exit(room, link.user.id, link.id))
       await this.broker.publishRoom({ room, frame: frames.presenceFrame(room, link.user, false) });
   }

@@ -8,8 +8,10 @@ export interface Link {
   /** Unique among every connection of every node (presence counts connections by it). */
   readonly id: string;
   readonly user: User;
-  /** Rooms this connection receives (and is present in). */
+  /** Rooms this connection receives. */
   readonly rooms: Set<number>;
+  /** Rooms whose presence this connection has entered (a subset of `rooms`, once caught up). */
+  readonly present: Set<number>;
   /** Sends one protocol message (JSON text). */
   send(text: string): void;
   subscribe(topic: string): void;

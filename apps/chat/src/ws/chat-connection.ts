@@ -36,6 +36,7 @@ export class ChatConnection implements Link {
   /** The hash of the session token it signed in with (sign-out closes it). */
   readonly session: string;
   readonly rooms = new Set<number>();
+  readonly present = new Set<number>();
   readonly bucket: TokenBucket;
   readonly #limits: ConnectionLimits;
   readonly #now: Now;
