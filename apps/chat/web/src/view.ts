@@ -154,7 +154,10 @@ export function buildChatPage(root: HTMLElement, w: Words, user: User, a: ChatAc
     },
     { passive: true },
   );
-  const toggle = (panel: string) => () => document.body.classList.toggle(panel);
+  const toggle = (panel: string) => (event: Event) => {
+    const open = document.body.classList.toggle(panel);
+    (event.currentTarget as HTMLElement).setAttribute('aria-expanded', String(open));
+  };
   fillWith(
     root,
     h(
@@ -166,6 +169,7 @@ export function buildChatPage(root: HTMLElement, w: Words, user: User, a: ChatAc
           type: 'button',
           className: 'toggle',
           'aria-controls': 'sidebar',
+          'aria-expanded': 'false',
           onclick: toggle('show-rooms'),
         },
         w.showRooms,
@@ -215,6 +219,7 @@ export function buildChatPage(root: HTMLElement, w: Words, user: User, a: ChatAc
             type: 'button',
             className: 'toggle',
             'aria-controls': 'people',
+            'aria-expanded': 'false',
             onclick: toggle('show-people'),
           },
           w.showPeople,
@@ -323,12 +328,15 @@ function roomName(room: RoomState): string {
 
 function renderRoomLists(page: ChatPage, w: Words, state: ChatState, a: ChatActions): void {
   const item = (room: RoomState) => {
+    // The count is shown as a badge and read out as words ("3 unread").
+    const count = room.unread > 999 ? '999+' : String(room.unread);
     const badge =
       room.unread > 0
         ? h(
             'span',
-            { className: 'badge', 'aria-label': fill(w.unread, { n: room.unread }) },
-            room.unread > 999 ? '999+' : String(room.unread),
+            {},
+            h('span', { className: 'badge', 'aria-hidden': 'true' }, count),
+            h('span', { className: 'visually-hidden' }, `, ${fill(w.unread, { n: count })}`),
           )
         : null;
     if (!room.summary.joined)
