@@ -3,6 +3,8 @@
  * error with a stable code. Nothing a client sends can throw out of here or touch another
  * client. Limits are checked first (rate, size), then the JSON, then the request's own rules.
  */
+
+import { ReadyState } from 'wsx';
 import { ChatError, ErrorCode } from '../protocol/errors.js';
 import { errorFrame, reply } from '../protocol/frames.js';
 import { parseRequest, type Request, requestIdOf } from '../protocol/requests.js';
@@ -32,6 +34,8 @@ export function dispatchFrame(
   data: Buffer,
   isBinary: boolean,
 ): void {
+  // Closing (for abuse, or the server stops): what the client still sends is not answered.
+  if (conn.ws?.readyState !== ReadyState.OPEN) return;
   if (!conn.bucket.take()) {
     refuse(ctx, conn, data);
     return;
