@@ -173,8 +173,9 @@ async function runOne(kind, scenario, template, pin) {
     await sleep(MEASURE_MS);
     const window = cpu();
     const rss = rssKiB(server.pid);
+    const commits = kind === 'wsx-chat' ? await commitFigures(server.port) : {};
     const results = await Promise.all(workers.map((w) => w.next('result')));
-    return summarize(results, window, (rss - rss0) / scenario.users);
+    return { ...summarize(results, window, (rss - rss0) / scenario.users), ...commits };
   } finally {
     for (const w of workers) w.child.kill();
     server.child.kill('SIGTERM');
@@ -213,6 +214,17 @@ async function idleMemory(server, users, job, pin, rss0, dir) {
     await new Promise((resolve) => server.child.once('exit', resolve));
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** wsx-chat's own view of its grouped commits (its /metrics): messages per commit, ms each. */
+async function commitFigures(port) {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const value = (name) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+  const commits = value('chat_store_commit_seconds_count');
+  return {
+    messagesPerCommit: value('chat_store_commit_messages_sum') / commits,
+    commitMs: (1000 * value('chat_store_commit_seconds_sum')) / commits,
+  };
 }
 
 function summarize(results, window, rssPerUserKiB) {
@@ -322,6 +334,8 @@ function format(scenarios, results, meta) {
     row(s.id, 'ack latency p99.9 ms', 'p999', false, 2);
     row(s.id, 'server CPU µs per message', 'cpuUsPerMessage', false, 1);
     row(s.id, 'server RSS KiB per user (under load)', 'rssPerUserKiB', false, 1);
+    row(s.id, 'wsx-chat: messages per grouped commit', 'messagesPerCommit', true, 0);
+    row(s.id, 'wsx-chat: ms per commit (incl. fsync)', 'commitMs', false, 2);
   }
   const others = Object.values(results)
     .flatMap((r) => Object.values(r))
