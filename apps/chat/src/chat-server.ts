@@ -162,6 +162,10 @@ function socketOptions(p: WebParts, messaging: Messaging, now: Now): ChatSocketO
     maxFrameBytes: 4 * requestBytes(config),
     now,
     closing: () => chat.closing,
+    onError: (err) => {
+      if ((err as NodeJS.ErrnoException).syscall !== 'listen')
+        logger.error({ err }, 'server error');
+    },
     onOpen: (conn) => logger.debug({ user: conn.user.name, connection: conn.id }, 'connected'),
     onClose: (conn, ws) => {
       if (ws.droppedMessages > 0) {

@@ -1,6 +1,10 @@
 /** The `wsx-chat` command line: help, and clear refusals of bad settings (exit code 2). */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
@@ -46,3 +50,30 @@ test('bad settings stop it with a message naming them', () => {
     /is not an origin \(did you mean https:\/\/a.example\?\)/,
   );
 });
+
+test('a port in use is said in one line (exit code 1)', async (t) => {
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  t.after(() => blocker.close());
+  const port = String((blocker.address() as AddressInfo).port);
+  const dataDir = mkdtempSync(join(tmpdir(), 'wsx-chat-cli-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const result = await runAsync(['--port', port, '--data-dir', dataDir, '--log-level', 'silent']);
+  assert.equal(result.status, 1);
+  assert.match(
+    result.stderr,
+    /^wsx-chat: listen EADDRINUSE: .* \(the port is taken: set PORT or --port\)\n$/,
+  );
+});
+
+/** As run(), without blocking this process (the blocker above must keep accepting). */
+function runAsync(args: string[]): Promise<{ status: number | null; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return new Promise((resolve) => child.on('exit', (status) => resolve({ status, stderr })));
+}

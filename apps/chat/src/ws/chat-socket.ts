@@ -26,13 +26,18 @@ export interface ChatSocketOptions {
   readonly now: Now;
   readonly onOpen: (conn: ChatConnection) => void;
   readonly onClose: (conn: ChatConnection, ws: WebSocket) => void;
+  /**
+   * Errors wsx reports on the server: the HTTP server's own (a port in use: also a rejection of
+   * listening, handled there), or a handler that threw (that connection was closed with 1011).
+   */
+  readonly onError: (error: Error) => void;
   /** True while the server is shutting down: new connections are refused with 503. */
   readonly closing: () => boolean;
 }
 
 export function createChatSocket(options: ChatSocketOptions): WebSocketServer<ChatConnection> {
   const { dispatch } = options;
-  return new WebSocketServer<ChatConnection>({
+  const wss = new WebSocketServer<ChatConnection>({
     server: options.server,
     path: '/ws',
     maxMessageSize: options.maxFrameBytes,
@@ -51,6 +56,8 @@ export function createChatSocket(options: ChatSocketOptions): WebSocketServer<Ch
       options.onClose(ws.data, ws);
     },
   });
+  wss.on('error', options.onError);
+  return wss;
 }
 
 async function authenticate(options: ChatSocketOptions, request: UpgradeRequest) {
