@@ -50,6 +50,15 @@ export interface RoomState {
   readonly typing: Map<number, { name: string; until: number }>;
 }
 
+/**
+ * A client message id: the time (so one sender's ids grow, and the server's index of them
+ * is appended to rather than written at random places) and a random UUID (so two tabs never
+ * collide).
+ */
+export function newClientMsgId(): string {
+  return `${Date.now().toString(36).padStart(9, '0')}-${crypto.randomUUID()}`;
+}
+
 export type Status = 'connecting' | 'connected' | 'reconnecting';
 
 export class ChatState {
@@ -131,7 +140,7 @@ export class ChatState {
   }
 
   queue(room: number, text: string): Pending {
-    const pending = { room, text, clientMsgId: crypto.randomUUID(), failed: false };
+    const pending = { room, text, clientMsgId: newClientMsgId(), failed: false };
     this.pending.push(pending);
     return pending;
   }
