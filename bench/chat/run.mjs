@@ -13,6 +13,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { connect } from 'wsx';
 import { cpuWindow, rssKiB } from '../lib/proc.mjs';
 import { pinning } from '../lib/processes.mjs';
 import { percentile } from '../lib/stats.mjs';
@@ -85,16 +86,26 @@ const SCENARIOS = [
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function startServer(kind, dir, pin) {
+function startServer(kind, dir, pin, { inspect = false } = {}) {
   // BENCH_CHAT_PROFILE=<dir>: the servers write a CPU profile there when stopped.
   const profile = process.env.BENCH_CHAT_PROFILE;
-  const node = profile
-    ? [process.execPath, '--cpu-prof', `--cpu-prof-dir=${profile}`]
-    : [process.execPath];
+  const node = [process.execPath];
+  if (profile) node.push('--cpu-prof', `--cpu-prof-dir=${profile}`);
+  // The idle-memory run asks for full collections through the inspector (as `npm run bench`
+  // does through its servers' control channel), so that RSS is read without the young
+  // generation a burst of arrivals grew; neither server is changed for it.
+  if (inspect) node.push('--inspect=127.0.0.1:0');
   const [file, ...args] = [...pin.server, ...node, ...SERVERS[kind](dir)];
   const child = spawn(file, args, {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, LOG_LEVEL: 'info' },
+  });
+  const server = { child, pid: child.pid, port: 0, inspector: null };
+  createInterface({ input: child.stderr }).on('line', (line) => {
+    const match = /Debugger listening on (ws:\/\/\S+)/.exec(line);
+    if (match) server.inspector = match[1];
+    else if (!/^(For help, see|Debugger attached|$)|wsx chat is running/.test(line))
+      console.error(line);
   });
   const lines = createInterface({ input: child.stdout });
   return new Promise((resolve, reject) => {
@@ -102,10 +113,22 @@ function startServer(kind, dir, pin) {
     lines.on('line', (line) => {
       if (!line.startsWith('{')) return;
       const entry = JSON.parse(line);
-      if (entry.msg === 'listening')
-        resolve({ child, pid: child.pid, port: Number(new URL(entry.url).port) });
+      if (entry.msg !== 'listening') return;
+      server.port = Number(new URL(entry.url).port);
+      resolve(server);
     });
   });
+}
+
+/** Two full garbage collections in the server, through its inspector; resolves after them. */
+async function fullGc(server) {
+  const ws = await connect(server.inspector, { perMessageDeflate: false });
+  for (const id of [1, 2]) {
+    ws.send(JSON.stringify({ id, method: 'HeapProfiler.collectGarbage' }));
+    for await (const message of ws) if (JSON.parse(message).id === id) break;
+  }
+  ws.close();
+  await sleep(500);
 }
 
 function startWorker(job, pin) {
@@ -147,7 +170,7 @@ function startWorker(job, pin) {
 async function runOne(kind, scenario, template, pin) {
   const dir = mkdtempSync(join(tmpdir(), `bench-chat-${kind}-`));
   cpSync(template, dir, { recursive: true });
-  const server = await startServer(kind, dir, pin);
+  const server = await startServer(kind, dir, pin, { inspect: scenario.mode === 'idle' });
   const rss0 = rssKiB(server.pid);
   const users = Array.from({ length: scenario.users }, (_, i) => ({
     token: token(i),
@@ -160,7 +183,7 @@ async function runOne(kind, scenario, template, pin) {
     rate: (scenario.rate ?? 0) / WORKERS,
     window: scenario.window ?? 1,
   };
-  if (scenario.mode === 'idle') return idleMemory(server, users, job, pin, rss0, dir);
+  if (scenario.mode === 'idle') return idleMemory(server, users, job, pin, dir);
   const workers = Array.from({ length: WORKERS }, (_, w) =>
     startWorker({ ...job, users: users.filter((_, i) => i % WORKERS === w) }, pin),
   );
@@ -190,10 +213,11 @@ async function runOne(kind, scenario, template, pin) {
  * MiB, whatever the number of users) and an idle process has no reason to collect and give it
  * back; the slope leaves that fixed amount out. The plain average is reported beside it.
  */
-async function idleMemory(server, users, job, pin, rss0, dir) {
+async function idleMemory(server, users, job, pin, dir) {
   const half = users.length / 2;
   const workers = [];
-  const readings = [];
+  await fullGc(server);
+  const readings = [rssKiB(server.pid)];
   try {
     for (const part of [users.slice(0, half), users.slice(half)]) {
       const batch = Array.from({ length: WORKERS }, (_, w) =>
@@ -201,12 +225,13 @@ async function idleMemory(server, users, job, pin, rss0, dir) {
       );
       workers.push(...batch);
       await Promise.all(batch.map((w) => w.next('ready')));
-      await sleep(5000);
+      await sleep(2000);
+      await fullGc(server);
       readings.push(rssKiB(server.pid));
     }
     return {
-      rssPerUserKiB: (readings[1] - readings[0]) / half,
-      rssAveragePerUserKiB: (readings[1] - rss0) / users.length,
+      rssPerUserKiB: (readings[2] - readings[1]) / half,
+      rssAveragePerUserKiB: (readings[2] - readings[0]) / users.length,
     };
   } finally {
     for (const w of workers) w.child.kill();
@@ -313,14 +338,14 @@ function format(scenarios, results, meta) {
     if (s.mode === 'idle') {
       row(
         s.id,
-        'RSS KiB per idle signed-in user (slope from 5,000 to 10,000 users)',
+        'RSS KiB per idle signed-in user (slope from 5,000 to 10,000, after a full GC)',
         'rssPerUserKiB',
         false,
         2,
       );
       row(
         s.id,
-        'RSS KiB per user, plain average (V8 young generation grown by the arrivals included)',
+        'RSS KiB per idle signed-in user, average over 10,000 (after a full GC)',
         'rssAveragePerUserKiB',
         false,
         2,
