@@ -70,7 +70,12 @@ export async function startChatServer(
   const observe = (seconds: number, count: number) => metrics.observeCommit(seconds, count);
   const store =
     parts.store?.(observe) ??
-    new SqliteStore({ dataDir: config.dataDir, sync: config.sync, observeCommit: observe });
+    new SqliteStore({
+      dataDir: config.dataDir,
+      sync: config.sync,
+      observeCommit: observe,
+      onError: (err) => logger.error({ err }, 'checkpoint thread failed'),
+    });
   const broker = parts.broker ?? new LocalBroker();
   const limits = { maxTextLength: config.maxTextLength, maxResume: parts.maxResume ?? MAX_RESUME };
   const chat = new ChatService(store, broker, fanout, limits);

@@ -4,6 +4,7 @@
  * appends, pages, read positions and unread counts, migrations.
  */
 import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -114,4 +115,20 @@ test('migrations: a new file gets the schema; a file from a newer server is refu
   db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
   db.close();
   assert.throws(() => open(dir), /newer than this server/);
+});
+
+test('checkpoints run in their own thread: the database file takes the WAL while the writer goes on', async (t) => {
+  const dir = tempDir(t);
+  const store = new SqliteStore({ dataDir: dir, sync: 'normal', checkpointIntervalMs: 20 });
+  const { alice, room } = setup(store);
+  const before = statSync(join(dir, 'chat.db')).size;
+  await Promise.all(
+    Array.from({ length: 500 }, (_, i) => store.appendMessage(msg(room, alice, `w${i}`))),
+  );
+  // The writer never checkpoints (wal_autocheckpoint = 0): only the thread can grow the file.
+  for (const deadline = Date.now() + 10_000; statSync(join(dir, 'chat.db')).size <= before; ) {
+    assert.ok(Date.now() < deadline, 'no checkpoint within 10 s');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await store.close();
 });

@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { Checkpointer } from './checkpointer.js';
 import { CommitQueue } from './commit-queue.js';
 import type { MessageStore } from './message-store.js';
 import { migrate } from './migrations.js';
@@ -33,6 +34,10 @@ export interface SqliteStoreOptions {
   readonly sync?: 'full' | 'normal';
   /** Told each commit's duration and size (for the store latency metric). */
   readonly observeCommit?: (seconds: number, count: number) => void;
+  /** Told about failures in the background (the checkpoint thread). */
+  readonly onError?: (error: Error) => void;
+  /** How often the checkpoint thread runs (default: every second). */
+  readonly checkpointIntervalMs?: number;
 }
 
 export class SqliteStore implements MessageStore {
@@ -41,10 +46,16 @@ export class SqliteStore implements MessageStore {
   readonly #messages: SqliteMessages;
   readonly #queue: CommitQueue<NewMessage, Appended>;
   readonly #users;
+  readonly #checkpointer: Checkpointer | null;
   #closed = false;
 
   constructor(options: SqliteStoreOptions) {
     this.#db = openDatabase(options);
+    const onError = options.onError ?? (() => {});
+    const interval = options.checkpointIntervalMs;
+    this.#checkpointer = this.#db.memory
+      ? null
+      : new Checkpointer(this.#db.name, onError, interval);
     migrate(this.#db);
     this.#rooms = new SqliteRooms(this.#db);
     this.#messages = new SqliteMessages(this.#db);
@@ -151,6 +162,7 @@ export class SqliteStore implements MessageStore {
     if (this.#closed) return;
     this.#closed = true;
     this.#queue.flush();
+    await this.#checkpointer?.close();
     this.#db.close();
   }
 }
@@ -167,6 +179,8 @@ function openDatabase(options: SqliteStoreOptions): Database.Database {
   db.pragma('foreign_keys = ON');
   // Another process holding the write lock (a second server, a backup) is waited for, not failed.
   db.pragma('busy_timeout = 5000');
+  // Checkpoints run in a worker thread (checkpointer.ts), never inside a commit.
+  if (!db.memory) db.pragma('wal_autocheckpoint = 0');
   return db;
 }
 
