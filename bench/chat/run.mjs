@@ -104,7 +104,7 @@ function startServer(kind, dir, pin, { inspect = false } = {}) {
   createInterface({ input: child.stderr }).on('line', (line) => {
     const match = /Debugger listening on (ws:\/\/\S+)/.exec(line);
     if (match) server.inspector = match[1];
-    else if (!/^(For help, see|Debugger attached|$)|wsx chat is running/.test(line))
+    else if (!/^(For help, see|Debugger (attached|ending)|$)|wsx chat is running/.test(line))
       console.error(line);
   });
   const lines = createInterface({ input: child.stdout });
@@ -263,7 +263,8 @@ function summarize(results, window, rssPerUserKiB) {
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     p999: percentile(latencies, 99.9),
-    cpuUsPerMessage: window.serverCpuUs / Math.max(1, acks),
+    // Nothing acknowledged in the window (a server that collapsed): no per-message figure.
+    cpuUsPerMessage: acks === 0 ? Number.NaN : window.serverCpuUs / acks,
     serverCpuPct: window.serverCpuPct,
     otherCpuPct: window.otherCpuPct,
     rssPerUserKiB,
