@@ -1,15 +1,11 @@
 /** The web UI's entry: sign in, then the chat page driven by the connection's events. */
 import * as api from './api.js';
+import { buildChatPage, type ChatActions, type ChatPage } from './chat-page.js';
+import { renderChat } from './chat-render.js';
 import { ChatError, Connection, type Frame } from './connection.js';
 import { initialLang, type Lang, saveLang, words } from './i18n.js';
+import { renderSignIn } from './sign-in-view.js';
 import { type ChatMessage, ChatState, type Pending, type RoomSummary } from './state.js';
-import {
-  buildChatPage,
-  type ChatActions,
-  type ChatPage,
-  renderChat,
-  renderSignIn,
-} from './view.js';
 
 const root = document.getElementById('app')!;
 let lang: Lang = initialLang();
