@@ -24,37 +24,7 @@ export class ChatMetrics {
   constructor(sources: MetricSources) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    gauge(registers, 'chat_connections', 'Open WebSocket connections', sources.connections);
-    gauge(
-      registers,
-      'chat_rooms_active',
-      'Rooms with a connection on this node',
-      sources.activeRooms,
-    );
-    total(
-      registers,
-      'chat_messages_received_total',
-      'Messages received for sending',
-      sources.messagesReceived,
-    );
-    total(
-      registers,
-      'chat_messages_stored_total',
-      'Messages stored and acknowledged',
-      sources.messagesStored,
-    );
-    total(
-      registers,
-      'chat_messages_duplicate_total',
-      'Re-sent messages answered from the store',
-      sources.duplicates,
-    );
-    total(
-      registers,
-      'chat_messages_delivered_total',
-      'Frames queued to connections by fan-out',
-      sources.deliveries,
-    );
+    registerReadings(registers, sources);
     this.commitSeconds = new Histogram({
       name: 'chat_store_commit_seconds',
       help: 'Duration of one grouped commit of messages',
@@ -87,6 +57,36 @@ export class ChatMetrics {
   async scrape(): Promise<{ type: string; text: string }> {
     return { type: this.registry.contentType, text: await this.registry.metrics() };
   }
+}
+
+/** The figures read from the code that keeps them, at scrape time. */
+function registerReadings(registers: Registry[], s: MetricSources): void {
+  gauge(registers, 'chat_connections', 'Open WebSocket connections', s.connections);
+  gauge(registers, 'chat_rooms_active', 'Rooms with a connection on this node', s.activeRooms);
+  total(
+    registers,
+    'chat_messages_received_total',
+    'Messages received for sending',
+    s.messagesReceived,
+  );
+  total(
+    registers,
+    'chat_messages_stored_total',
+    'Messages stored and acknowledged',
+    s.messagesStored,
+  );
+  total(
+    registers,
+    'chat_messages_duplicate_total',
+    'Re-sent messages answered from the store',
+    s.duplicates,
+  );
+  total(
+    registers,
+    'chat_messages_delivered_total',
+    'Frames queued to connections by fan-out',
+    s.deliveries,
+  );
 }
 
 function gauge(registers: Registry[], name: string, help: string, read: () => number): void {

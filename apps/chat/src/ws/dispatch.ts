@@ -40,39 +40,40 @@ export function dispatchFrame(
     refuse(ctx, conn, data);
     return;
   }
-  if (data.length > ctx.maxRequestBytes) {
-    conn.send(
-      errorFrame(
-        undefined,
-        ErrorCode.TOO_LARGE,
-        `requests are limited to ${ctx.maxRequestBytes} bytes`,
-      ),
-    );
-    return;
-  }
-  if (isBinary) {
-    conn.send(
-      errorFrame(
-        undefined,
-        ErrorCode.BAD_JSON,
-        'chat.v1 is JSON in text frames; binary frames are refused',
-      ),
-    );
-    return;
-  }
-  const text = data.toString('utf8');
-  let request: Request;
-  try {
-    request = parseRequest(text);
-  } catch (error) {
-    const id =
-      error instanceof ChatError && error.code !== ErrorCode.BAD_JSON ? safeId(text) : undefined;
-    answerError(conn, id, error);
-    return;
-  }
+  const request = readRequest(ctx, conn, data, isBinary);
+  if (request === null) return;
   if (!conn.blocked) run(ctx, conn, request);
   else if (conn.backlog.length < MAX_BACKLOG) conn.backlog.push(request);
   else conn.send(errorFrame(request.id, ErrorCode.RATE_LIMITED, 'too many requests in flight'));
+}
+
+/** The frame as a request, or null after answering why it is not one. */
+function readRequest(
+  ctx: DispatchContext,
+  conn: ChatConnection,
+  data: Buffer,
+  isBinary: boolean,
+): Request | null {
+  const limit = ctx.maxRequestBytes;
+  if (data.length > limit) {
+    conn.send(errorFrame(undefined, ErrorCode.TOO_LARGE, `requests are limited to ${limit} bytes`));
+    return null;
+  }
+  if (isBinary) {
+    const message = 'chat.v1 is JSON in text frames; binary frames are refused';
+    conn.send(errorFrame(undefined, ErrorCode.BAD_JSON, message));
+    return null;
+  }
+  const text = data.toString('utf8');
+  try {
+    return parseRequest(text);
+  } catch (error) {
+    // The reply names the request when its id could be read (not for a frame that is not JSON).
+    const id =
+      error instanceof ChatError && error.code !== ErrorCode.BAD_JSON ? safeId(text) : undefined;
+    answerError(conn, id, error);
+    return null;
+  }
 }
 
 function refuse(ctx: DispatchContext, conn: ChatConnection, data: Buffer): void {
