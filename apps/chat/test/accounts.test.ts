@@ -212,3 +212,24 @@ test('over TLS (--tls-cert, --tls-key): https and wss, and the session cookie is
   assert.equal(JSON.parse(String(welcome)).type, 'welcome');
   ws.close();
 });
+
+test('the web UI is served with a Content-Security-Policy that allows only its own scripts', async (t) => {
+  const chat = await startChat(t);
+  const page = await fetch(`${chat.base}/`);
+  assert.equal(page.status, 200);
+  assert.match(page.headers.get('content-type')!, /^text\/html/);
+  assert.match(
+    page.headers.get('content-security-policy')!,
+    /default-src 'none'; script-src 'self';/,
+  );
+  assert.equal(page.headers.get('x-frame-options'), 'DENY');
+  assert.match(await page.text(), /<script type="module" src="\/app.js"><\/script>/);
+  const script = await fetch(`${chat.base}/app.js`);
+  assert.match(script.headers.get('content-type')!, /^text\/javascript/);
+  assert.ok((await script.text()).length > 1000);
+  const head = await fetch(`${chat.base}/app.css`, { method: 'HEAD' });
+  assert.equal(head.status, 200);
+  assert.equal((await fetch(`${chat.base}/app.js.map`)).status, 200, 'the source map');
+  assert.equal((await fetch(`${chat.base}/chat.db`)).status, 404, 'only the UI files');
+  assert.equal((await fetch(`${chat.base}/../package.json`)).status, 404);
+});

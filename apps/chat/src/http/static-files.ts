@@ -13,6 +13,7 @@ const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.svg': 'image/svg+xml',
+  '.map': 'application/json; charset=utf-8',
 };
 
 /** Scripts and styles from this origin only; WebSocket to this origin ('self' covers ws/wss). */
@@ -41,7 +42,8 @@ export class StaticFiles {
 
   /** Loads the built UI; throws a clear error if it was not built. */
   constructor(dir = join(appRoot(), 'dist', 'web')) {
-    for (const name of ['index.html', 'app.js', 'app.css']) {
+    // The source map lets the browser's developer tools show the TypeScript.
+    for (const name of ['index.html', 'app.js', 'app.css', 'app.js.map']) {
       const path = join(dir, name);
       if (!existsSync(path))
         throw new Error(`the web UI is not built (${path} is missing): run npm run build`);
