@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { connect } from 'wsx';
-import { cpuWindow, rssKiB } from '../lib/proc.mjs';
+import { cpuMicros, cpuWindow, rssKiB } from '../lib/proc.mjs';
 import { pinning } from '../lib/processes.mjs';
 import { percentile } from '../lib/stats.mjs';
 import { roomOf, seed, token } from './seed.mjs';
@@ -193,8 +193,10 @@ async function runOne(kind, scenario, template, pin) {
       w.child.send({ type: 'go', warmupMs: WARMUP_MS, measureMs: MEASURE_MS });
     await sleep(WARMUP_MS);
     const cpu = cpuWindow(server.pid);
+    const generators = () => workers.reduce((us, w) => us + cpuMicros(w.child.pid), 0);
+    const generators0 = generators();
     await sleep(MEASURE_MS);
-    const window = cpu();
+    const window = loadGenerators(cpu(), generators() - generators0);
     const rss = rssKiB(server.pid);
     const commits = kind === 'wsx-chat' ? await commitFigures(server.port) : {};
     const results = await Promise.all(workers.map((w) => w.next('result')));
@@ -241,6 +243,15 @@ async function idleMemory(server, users, job, pin, dir) {
   }
 }
 
+/**
+ * The load generators are processes of their own: their CPU is counted apart, and taken out
+ * of what the rest of the machine used (cpuWindow counts only this process as the load).
+ */
+function loadGenerators(window, generatorUs) {
+  const pct = (100 * generatorUs) / (window.seconds * 1e6);
+  return { ...window, generatorCpuPct: pct, otherCpuPct: Math.max(0, window.otherCpuPct - pct) };
+}
+
 /** wsx-chat's own view of its grouped commits (its /metrics): messages per commit, ms each. */
 async function commitFigures(port) {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -266,6 +277,7 @@ function summarize(results, window, rssPerUserKiB) {
     // Nothing acknowledged in the window (a server that collapsed): no per-message figure.
     cpuUsPerMessage: acks === 0 ? Number.NaN : window.serverCpuUs / acks,
     serverCpuPct: window.serverCpuPct,
+    generatorCpuPct: window.generatorCpuPct,
     otherCpuPct: window.otherCpuPct,
     rssPerUserKiB,
     errors,
@@ -325,7 +337,7 @@ function format(scenarios, results, meta) {
     const w = results[title]?.['wsx-chat']?.[key];
     const s = results[title]?.['socket.io']?.[key];
     const ratio =
-      Number.isFinite(w) && Number.isFinite(s) && s > 0 && w > 0
+      higherBetter !== null && Number.isFinite(w) && Number.isFinite(s) && s > 0 && w > 0
         ? higherBetter
           ? w / s
           : s / w
@@ -360,8 +372,16 @@ function format(scenarios, results, meta) {
     row(s.id, 'ack latency p99.9 ms', 'p999', false, 2);
     row(s.id, 'server CPU µs per message', 'cpuUsPerMessage', false, 1);
     row(s.id, 'server RSS KiB per user (under load)', 'rssPerUserKiB', false, 1);
-    row(s.id, 'wsx-chat: messages per grouped commit', 'messagesPerCommit', true, 0);
-    row(s.id, 'wsx-chat: ms per commit (incl. fsync)', 'commitMs', false, 2);
+    row(
+      s.id,
+      'server CPU used, % of its core (the rest went to other processes)',
+      'serverCpuPct',
+      null,
+      0,
+    );
+    row(s.id, 'load generators CPU, % of one core', 'generatorCpuPct', null, 0);
+    row(s.id, 'wsx-chat: messages per grouped commit', 'messagesPerCommit', null, 0);
+    row(s.id, 'wsx-chat: ms per commit (incl. fsync)', 'commitMs', null, 2);
   }
   const others = Object.values(results)
     .flatMap((r) => Object.values(r))
