@@ -94,28 +94,35 @@ export class ProtocolError extends WebSocketError {
   }
 }
 
+const NO_BODY = new Uint8Array(0);
+
 /**
  * The opening handshake failed.
  *
  * On the server, {@link status} is the HTTP status to answer with (400, 403, 405, 426, 431) and
  * {@link headers} the headers that answer must carry (`Sec-WebSocket-Version: 13` with a 426).
- * On the client, {@link status} is the status the server sent, or 0 when there was none.
+ * On the client, {@link status} is the status the server sent, or 0 when there was none; when
+ * the server answered with something other than 101, {@link headers} are its response headers and
+ * {@link body} the bytes of its body that arrived with the head (a page saying why).
  *
  * @see RFC 6455 §4.2.1, §4.2.2, §4.4
  */
 export class HandshakeError extends WebSocketError {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
+  /** The response body received with a refusal (client side); empty otherwise. */
+  readonly body: Uint8Array;
 
   constructor(
     code: ErrorCode,
     status: number,
     message: string,
-    options?: { headers?: Readonly<Record<string, string>>; cause?: unknown },
+    options?: { headers?: Readonly<Record<string, string>>; body?: Uint8Array; cause?: unknown },
   ) {
     super(code, message, options);
     this.status = status;
     this.headers = options?.headers ?? {};
+    this.body = options?.body ?? NO_BODY;
   }
 }
 

@@ -86,6 +86,8 @@ export interface HandshakeResult {
   /** The `Sec-WebSocket-Extensions` the server answered ('' when none). */
   readonly extensions: string;
   readonly response: HttpResponseHead;
+  /** The request head as written (to the last URL, when redirects were followed). */
+  readonly request: Uint8Array;
   /** The URL connected to: the last one when redirects were followed. */
   readonly url: URL;
 }
@@ -217,7 +219,7 @@ class ClientHandshake {
         const location = head.headers.get('Location');
         if (location !== undefined) return this.#redirect(hop, head.status, location);
       }
-      const agreed = validate(head, hop, this.#request.protocols, this.#request.deflate);
+      const agreed = validate(head, rest, hop, this.#request.protocols, this.#request.deflate);
       this.finish(null, {
         socket,
         head: rest,
@@ -225,6 +227,7 @@ class ClientHandshake {
         deflate: agreed.deflate,
         extensions: head.headers.get('Sec-WebSocket-Extensions') ?? '',
         response: head,
+        request: hop.request,
         url: hop.target.url,
       });
     });
@@ -323,10 +326,12 @@ class ClientHandshake {
 
 /**
  * Validates the 101; returns the subprotocol and the compression agreed. A redirect that is not
- * followed fails as any other status, its `Location` named in the message.
+ * followed fails as any other status, its `Location` named in the message. A refusal (any status
+ * but 101) carries its headers and the body bytes that came with the head (`rest`).
  */
 function validate(
   head: HttpResponseHead,
+  rest: Buffer,
   hop: Hop,
   protocols: readonly string[],
   deflate: ClientDeflatePolicy | null,
@@ -343,12 +348,27 @@ function validate(
           : acceptDeflateResponse(answer, deflate, head.status),
     };
   } catch (error) {
+    if (head.status === 101 || !(error instanceof HandshakeError)) throw error;
+    const response = { headers: headerRecord(head), body: Buffer.from(rest), cause: error };
     const location = head.headers.get('Location');
-    if (head.status < 300 || head.status >= 400 || location === undefined) throw error;
-    const { code, message } = error as HandshakeError;
-    const detail = `${message}, Location: ${location}${REDIRECTS.has(head.status) ? ' (set followRedirects to follow it)' : ''}`;
-    throw new HandshakeError(code, head.status, detail, { cause: error });
+    if (head.status < 300 || head.status >= 400 || location === undefined) {
+      throw new HandshakeError(error.code, head.status, error.message, response);
+    }
+    const detail = `${error.message}, Location: ${location}${REDIRECTS.has(head.status) ? ' (set followRedirects to follow it)' : ''}`;
+    throw new HandshakeError(error.code, head.status, detail, response);
   }
+}
+
+/** A response's headers as a record (names as received; repeated ones joined with ', '). */
+function headerRecord(head: HttpResponseHead): Record<string, string> {
+  const record: Record<string, string> = Object.create(null);
+  const raw = head.headers.raw;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    const value = raw[i + 1]!;
+    record[name] = record[name] === undefined ? value : `${record[name]}, ${value}`;
+  }
+  return record;
 }
 
 function openDirect(target: ClientTarget, tls: ClientTlsOptions): Socket {

@@ -375,7 +375,7 @@ export class WebSocket<Data = unknown> extends Driver<Data> {
     // Frames that came with the 101 are read on the next turn, after `await connect()` resumes
     // (or earlier, if the socket ends first).
     setImmediate(WebSocket.#beginReading, this);
-    this.emitSafely('upgrade', result.response);
+    this.emitSafely('upgrade', result.response, result.request);
     this.emitSafely('open');
   }
 

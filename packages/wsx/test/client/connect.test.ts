@@ -7,6 +7,7 @@ import { ConnectionClosedError, type HandshakeError } from '../../src/core/error
 import { computeAccept } from '../../src/core/server-handshake.js';
 import { SendStatus } from '../../src/node/types.js';
 import { WebSocket } from '../../src/node/websocket.js';
+import { reject } from '../../src/server/rejection.js';
 import { frame } from '../helpers/frames.js';
 import { next, startServer, tlsFixtures, within } from '../helpers/net.js';
 
@@ -67,6 +68,16 @@ describe('connect(): what comes back when the peer is not a WebSocket server', (
     assert.equal(error.code, 'WSX_ERR_UNEXPECTED_STATUS');
     assert.equal(error.status, 404);
     assert.match(error.message, /HTTP\/1\.1 404 Not Found/);
+  });
+
+  it('carries the headers and the body of a refusal', async (t) => {
+    const { url } = await startServer(t, {
+      upgrade: () => reject(401, 'log in first\nthen retry\n', { 'WWW-Authenticate': 'Bearer' }),
+    });
+    const error = await failure(connect(url));
+    assert.equal(error.status, 401);
+    assert.equal(error.headers['WWW-Authenticate'], 'Bearer');
+    assert.equal(Buffer.from(error.body).toString(), 'log in first\nthen retry\n');
   });
 
   it('says the connection closed before the handshake completed', async (t) => {
@@ -140,6 +151,25 @@ describe('connect(): the opening handshake', () => {
     assert.equal(seen!.headers.authorization, 'Bearer t0k3n');
     assert.equal(seen!.headers.origin, 'https://o.example');
     assert.deepEqual(seen!.protocols, ['a', 'b']);
+    ws.close();
+  });
+
+  it("'upgrade' carries the 101 received and the request head sent", async (t) => {
+    const { url } = await startServer(t, { protocols: ['b'] });
+    const ws = new WebSocket(url, ['b'], { headers: { 'X-Trace': 'abc' } });
+    const [response, request] = (await next(ws, 'upgrade')) as [
+      { status: number; headers: { get(name: string): string | undefined } },
+      Uint8Array,
+    ];
+    assert.equal(response.status, 101);
+    assert.equal(response.headers.get('sec-websocket-protocol'), 'b');
+    const head = Buffer.from(request).toString('latin1');
+    assert.match(head, /^GET \/ HTTP\/1\.1\r\nHost: 127\.0\.0\.1:\d+\r\n/);
+    assert.match(head, /\r\nX-Trace: abc\r\n/);
+    assert.match(head, /\r\nSec-WebSocket-Protocol: b\r\n/);
+    assert.ok(head.endsWith('\r\n\r\n'));
+    const key = /Sec-WebSocket-Key: (\S+)/.exec(head)![1]!;
+    assert.equal(response.headers.get('sec-websocket-accept'), computeAccept(key));
     ws.close();
   });
 
