@@ -1,7 +1,8 @@
 /**
  * Enforces the dependency rules of docs/ARCHITECTURE.md by scanning imports:
  * core <- extensions <- node <- server, client <- cli; core touches no I/O, no timers, no
- * randomness; the package has no runtime dependencies; no import cycles.
+ * randomness; the CLI uses the library only through its public entry points; the package has no
+ * runtime dependencies; no import cycles.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -19,7 +20,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   node: ['core', 'extensions'],
   server: ['core', 'extensions', 'node'],
   client: ['core', 'extensions', 'node'],
-  cli: ['core', 'extensions', 'node', 'server', 'client'],
+  cli: ['.', 'core'], // through the public entry points only: see PUBLIC_ENTRY_POINTS
   '.': ['core', 'extensions', 'node', 'server', 'client'],
 };
 
@@ -68,6 +69,11 @@ function layerOf(file: string): string {
 
 const files = sourceFiles(src);
 
+/** The package's public entry points (`wsx`, `wsx/core`, `wsx/whatwg`): all the CLI may use. */
+const PUBLIC_ENTRY_POINTS = new Set(
+  ['index.ts', 'core/index.ts', 'whatwg.ts'].map((f) => join(src, f)),
+);
+
 describe('architecture: dependency rules', () => {
   it('finds the source files', () => {
     assert.ok(files.some((f) => layerOf(f) === 'core'));
@@ -98,6 +104,20 @@ describe('architecture: dependency rules', () => {
         } else if (!typeOnly) {
           assert.fail(`${rel}: wsx has no runtime dependencies, but it imports '${spec}'`);
         }
+      }
+    });
+  }
+
+  for (const file of files.filter((f) => layerOf(f) === 'cli')) {
+    const rel = relative(packageRoot, file);
+    it(`${rel} uses the library only through its public entry points`, () => {
+      for (const { spec } of importsOf(file)) {
+        if (!spec.startsWith('.')) continue;
+        const target = resolve(dirname(file), spec).replace(/\.js$/, '.ts');
+        assert.ok(
+          layerOf(target) === 'cli' || PUBLIC_ENTRY_POINTS.has(target),
+          `${rel}: the CLI is a user of wsx: import '${spec}' through index.js, core/index.js or whatwg.js`,
+        );
       }
     });
   }
