@@ -79,4 +79,18 @@ function exit(code: ExitCode): void {
   process.stdout.write('', () => process.exit(code));
 }
 
-main(process.argv.slice(2)).then(exit, (error: unknown) => exit(report(error)));
+let finished = false;
+// A command whose work ended without an outcome (nothing left to wait for) is a bug, not a success.
+process.once('beforeExit', () => {
+  if (!finished) exit(report(new Error('the command stopped before it finished')));
+});
+main(process.argv.slice(2)).then(
+  (code) => {
+    finished = true;
+    exit(code);
+  },
+  (error: unknown) => {
+    finished = true;
+    exit(report(error));
+  },
+);

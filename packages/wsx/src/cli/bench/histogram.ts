@@ -66,7 +66,8 @@ export class Histogram {
     let seen = 0;
     for (let i = 0; i < BUCKETS; i++) {
       seen += this.#counts[i]!;
-      if (seen >= rank) return Math.min(highestOf(i), this.#max);
+      // The last bucket also holds everything beyond the range: its top is the maximum.
+      if (seen >= rank) return i === BUCKETS - 1 ? this.#max : Math.min(highestOf(i), this.#max);
     }
     return this.#max;
   }

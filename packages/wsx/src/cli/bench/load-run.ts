@@ -57,7 +57,7 @@ export class LoadRun {
     const ring = new FrameRing(messageFrames(payload, job.binary, count));
     this.#run = new RunContext(job, ring, {
       quotaSpent: () => this.stop(),
-      closed: () => this.#checkDrained(),
+      closed: () => this.#connectionClosed(),
     });
   }
 
@@ -169,7 +169,10 @@ export class LoadRun {
     }, 5);
   }
 
-  #checkDrained(): void {
+  /** A connection closed: with none left open, the run is over. */
+  #connectionClosed(): void {
+    if (this.#finish === null) return; // not running (opening, or closing at the end)
+    if (this.#connections.every((c) => c.closed)) this.stop();
     if (this.#stopping && this.#allAnswered()) this.#drained();
   }
 

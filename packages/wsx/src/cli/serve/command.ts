@@ -50,7 +50,7 @@ const DEFAULT_PORT = 8080;
 const DEFAULT_HOST = '127.0.0.1';
 const TOPIC = 'everyone';
 
-function serveSettings({ values, positionals }: ParsedCommand): ServeSettings {
+export function serveSettings({ values, positionals }: ParsedCommand): ServeSettings {
   if (positionals.length > 0) throw usageError(COMMAND, `unexpected argument '${positionals[0]}'`);
   const option = (name: string) => ({ command: COMMAND, option: name });
   if (flagOption(values, 'echo') && flagOption(values, 'broadcast')) {
