@@ -6,8 +6,9 @@
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
+import { computeAccept } from '../../src/core/server-handshake.js';
 import { reject } from '../../src/server/rejection.js';
 import { next, startServer, tlsFixtures } from '../helpers/net.js';
 import { connectProxy, FIXTURES, wsx } from './helpers.js';
@@ -300,4 +301,89 @@ async function closedPort(t: TestContext): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   t.diagnostic(`port ${port} is closed`);
   return port;
+}
+
+describe('wsx connect: connection options', TIMEOUT, () => {
+  it('--reconnect comes back after a drop, and ends on a normal close', async (t) => {
+    let connections = 0;
+    const { url } = await startServer(t, {
+      open(ws) {
+        if (++connections === 1) return ws.terminate();
+        ws.send(`connection ${connections}`);
+        ws.close(1000);
+      },
+    });
+    const reconnected = await wsx(['connect', '--reconnect', '--no-input', url]);
+    assert.equal(reconnected.code, 0, reconnected.stderr);
+    assert.equal(reconnected.stdout.toString(), 'connection 2\n');
+    assert.match(reconnected.stderr, /closed 1006 .*; reconnecting in \d\.\d s \(attempt 1\)/);
+    assert.match(reconnected.stderr, /reconnected to ws:/);
+  });
+
+  it('--ping-interval drops a server that does not answer pings (exit 8)', async (t) => {
+    const port = await unresponsiveServer(t);
+    const run = await wsx([
+      'connect',
+      '--no-input',
+      '--ping-interval',
+      '200ms',
+      `ws://127.0.0.1:${port}/`,
+    ]);
+    assert.equal(run.code, 8);
+    assert.match(run.stderr, /closed 1006/);
+  });
+
+  it('--max-payload closes with 1009 on a larger message (exit 8)', async (t) => {
+    const { url } = await startServer(t, { open: (ws) => ws.send('x'.repeat(2048)) });
+    const run = await wsx(['connect', '--no-input', '--max-payload', '1KiB', url]);
+    assert.equal(run.code, 8);
+    assert.match(run.stderr, /the peer broke the protocol: .*\(closed with 1009\)/);
+  });
+
+  it('--follow-redirects follows a 307; without it the Location is in the hint', async (t) => {
+    const { url } = await startServer(t, {
+      upgrade: (request) =>
+        request.path === '/old' ? reject(307, '', { Location: '/new' }) : undefined,
+      open: (ws) => ws.close(1000, ws.url),
+    });
+    const followed = await wsx(['connect', '-L', '--no-input', `${url}/old`]);
+    assert.equal(followed.code, 0, followed.stderr);
+    const refused = await wsx(['connect', '--no-input', `${url}/old`]);
+    assert.equal(refused.code, 7);
+    assert.match(
+      refused.stderr,
+      /hint: it redirects to \/new: connect there, or pass --follow-redirects/,
+    );
+  });
+
+  it('offers permessage-deflate unless --no-compression', async (t) => {
+    const { url, seen } = await echoServer(t);
+    await wsx(['connect', url]);
+    await wsx(['connect', '--no-compression', url]);
+    assert.match(String(seen[0]!.headers['sec-websocket-extensions']), /permessage-deflate/);
+    assert.equal(seen[1]!.headers['sec-websocket-extensions'], undefined);
+  });
+});
+
+/** Completes the handshake, then never sends anything (no pong, no close). */
+async function unresponsiveServer(t: TestContext): Promise<number> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.once('data', (head) => {
+      const key = /sec-websocket-key: *(\S+)/i.exec(head.toString('latin1'))?.[1] ?? '';
+      socket.write(
+        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          `Sec-WebSocket-Accept: ${computeAccept(key)}\r\n\r\n`,
+      );
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await next(server, 'listening');
+  t.after(() => {
+    for (const socket of sockets) socket.destroy();
+    server.close();
+  });
+  return (server.address() as { port: number }).port;
 }
