@@ -12,7 +12,8 @@ import { truncate } from './format.js';
 
 /** What the user asked for, to make the hints specific. */
 export interface FailureContext {
-  readonly command: string;
+  /** Whether the URL asks for TLS (wss:). */
+  readonly secure: boolean;
   /** Subprotocols offered (`-p`). */
   readonly protocols: readonly string[];
   /** Whether credentials were sent (`--auth`, an `Authorization` header). */
@@ -119,11 +120,7 @@ function handshakeFailure(error: HandshakeError, context: FailureContext): CliEr
     case ErrorCode.PROXY_FAILED:
       return new CliError(ExitCode.PROXY, error.message, proxyHint(error.status));
     case ErrorCode.HANDSHAKE_TIMEOUT:
-      return new CliError(
-        ExitCode.NETWORK,
-        error.message,
-        'is the address right? raise the limit with --timeout <seconds>',
-      );
+      return new CliError(ExitCode.NETWORK, error.message, timeoutHint(error, context));
     case ErrorCode.HANDSHAKE_CLOSED:
       return new CliError(
         ExitCode.HANDSHAKE,
@@ -172,6 +169,14 @@ function refusalHint(error: HandshakeError, context: FailureContext): string | u
   }
   if (status >= 500) return 'the server failed; try again later';
   return undefined;
+}
+
+function timeoutHint(error: HandshakeError, context: FailureContext): string {
+  // A TLS client facing a plain server waits for a TLS answer that never comes.
+  if (context.secure && /\(connecting to /.test(error.message)) {
+    return 'no TLS answer: does the server speak TLS there? (ws:// rather than wss://)';
+  }
+  return 'is the address right? raise the limit with --timeout <seconds>';
 }
 
 function proxyHint(status: number): string | undefined {

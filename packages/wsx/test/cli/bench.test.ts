@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { BenchSummary } from '../../src/cli/bench/summary.js';
-import { serve, wsx } from './helpers.js';
+import { FIXTURES, serve, wsx } from './helpers.js';
 
 const TIMEOUT = { timeout: 30_000 };
 
@@ -87,6 +87,26 @@ describe('wsx bench', TIMEOUT, () => {
     assert.deepEqual(summary.messages, { sent: 200, received: 1200 });
     assert.deepEqual(summary.errors, {});
     assertLatencies(summary);
+  });
+
+  it('runs over wss:// with --ca', async (t) => {
+    const tls = ['--tls-cert', `${FIXTURES}server.crt`, '--tls-key', `${FIXTURES}server.key`];
+    const { url } = await serve(t, ['--quiet', ...tls]);
+    const summary = await bench([
+      '-c',
+      '2',
+      '-C',
+      '4',
+      '-n',
+      '400',
+      '--ca',
+      `${FIXTURES}ca.crt`,
+      url,
+    ]);
+    assert.deepEqual(summary.messages, { sent: 400, received: 400 });
+    const untrusted = await wsx(['bench', '-n', '10', url]);
+    assert.equal(untrusted.code, 5);
+    assert.match(untrusted.stderr, /hint: trust the CA that signed it with --ca/);
   });
 
   it('prints a readable summary without --json', async (t) => {

@@ -263,6 +263,17 @@ describe('wsx connect over TLS and through a proxy', TIMEOUT, () => {
     assert.equal(insecure.stdout.toString(), 'anyway\n');
   });
 
+  it('wss:// to a server without TLS times out (exit 4) with a hint about the scheme', async (t) => {
+    const { url } = await echoServer(t);
+    const run = await wsx(['connect', '--timeout', '300ms', url.replace('ws:', 'wss:')]);
+    assert.equal(run.code, 4);
+    assert.match(run.stderr, /timed out after 300 ms/);
+    assert.match(
+      run.stderr,
+      /hint: no TLS answer: does the server speak TLS there\? \(ws:\/\/ rather than wss:\/\/\)/,
+    );
+  });
+
   it('tunnels through a CONNECT proxy process; its refusal is exit 6 with a hint', async (t) => {
     const { url } = await echoServer(t, { closeAfter: 1 });
     const { url: proxyUrl, proxy } = await connectProxy(t, 'ada:pw');

@@ -113,7 +113,7 @@ export class LoadRun {
       this.#run.error(openErrorKind(error));
       if (this.#firstFailure === null) {
         const failure = describeFailure(error, {
-          command: 'bench',
+          secure: this.#target.secure,
           protocols: this.#job.protocols,
           credentials: this.#job.headers.some(([n]) => n.toLowerCase() === 'authorization'),
           origin: this.#job.origin,

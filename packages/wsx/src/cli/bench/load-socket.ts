@@ -126,12 +126,12 @@ export function openLoadSocket(target: LoadTarget): Promise<LoadSocket> {
       const message = `no handshake within ${target.timeoutMs} ms`;
       fail(new HandshakeError(ErrorCode.HANDSHAKE_TIMEOUT, 0, message));
     }, target.timeoutMs);
+    const closed = (): void => {
+      const message = 'closed before the handshake completed';
+      fail(new HandshakeError(ErrorCode.HANDSHAKE_CLOSED, 0, message));
+    };
     socket.once('error', fail);
-    socket.once('close', () => {
-      fail(
-        new HandshakeError(ErrorCode.HANDSHAKE_CLOSED, 0, 'closed before the handshake completed'),
-      );
-    });
+    socket.once('close', closed);
     socket.write(
       buildRequest({
         host: target.hostHeader,
@@ -156,7 +156,7 @@ export function openLoadSocket(target: LoadTarget): Promise<LoadSocket> {
         settled = true;
         clearTimeout(timer);
         socket.removeListener('error', fail);
-        socket.removeAllListeners('close');
+        socket.removeListener('close', closed);
         opened = new LoadSocket(socket, head.subarray(parsed.bodyOffset));
         resolve(opened);
       } catch (error) {

@@ -99,10 +99,12 @@ function singleSession(settings: ConnectSettings, handlers: SessionHandlers): Se
   const ws = new WebSocket(settings.url, settings.client);
   let error: Error | null = null;
   let refused: CliError | null = null;
+  let opened = false;
   ws.on('upgrade', (response: HttpResponseHead, request: Uint8Array) => {
     handlers.handshake?.(request, response);
   });
   ws.on('open', () => {
+    opened = true;
     if (settings.protocols.length > 0 && ws.protocol === '') {
       refused = noSubprotocol(settings.protocols);
       ws.close(1000, 'no subprotocol agreed');
@@ -115,10 +117,6 @@ function singleSession(settings: ConnectSettings, handlers: SessionHandlers): Se
   ws.on('pong', (data: Buffer) => handlers.pong?.(data));
   ws.on('error', (e: Error) => {
     error ??= e;
-  });
-  let opened = false;
-  ws.once('open', () => {
-    opened = true;
   });
   ws.on('close', (code: number, reason: string) => {
     if (refused !== null) return handlers.end(failedOutcome(refused));

@@ -51,7 +51,7 @@ export function connectSettings({ values, positionals }: ParsedCommand): Connect
     quiet: flagOption(values, 'quiet'),
     reconnect: flagOption(values, 'reconnect'),
     failure: {
-      command: COMMAND,
+      secure: /^(wss|https|wss\+unix):/i.test(url),
       protocols,
       credentials: headers.some(([name]) => name.toLowerCase() === 'authorization'),
       origin,
