@@ -89,14 +89,13 @@ describe('wsx serve', TIMEOUT, () => {
   });
 
   it('--path, --subprotocol and --allowed-origin shape what it accepts', async (t) => {
-    const { url } = await serve(t, [
+    const { url, server } = await serve(t, [
       '--path',
       '/chat',
       '-p',
       'chat.v2',
       '--allowed-origin',
       'https://ok.test',
-      '--quiet',
     ]);
     assert.match(url, /\/chat$/);
     const ws = await open(t, url, { protocols: ['chat.v1', 'chat.v2'], origin: 'https://ok.test' });
@@ -107,6 +106,9 @@ describe('wsx serve', TIMEOUT, () => {
       (e: HandshakeError) => e,
     );
     assert.equal((wrongOrigin as HandshakeError).status, 403);
+    const refused =
+      /refused 127\.0\.0\.1:\d+ \/chat: 403 origin not allowed \(Origin: https:\/\/evil\.test\)/;
+    await server.waitFor(refused, 'stderr');
   });
 
   it('--static serves the files beside the socket, and refuses what is outside', async (t) => {

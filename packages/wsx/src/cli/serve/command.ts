@@ -36,6 +36,12 @@ interface ServeSettings {
   readonly quiet: boolean;
 }
 
+/** The parts of a refused request the log shows (Node's IncomingMessage, or wsx's own). */
+interface RefusedRequest {
+  readonly url?: string;
+  readonly headers?: Readonly<Record<string, string | string[] | undefined>>;
+}
+
 /** What the log knows of a connection. */
 interface Peer {
   readonly id: number;
@@ -105,8 +111,11 @@ export async function serveCommand(argv: readonly string[]): Promise<ExitCode> {
   const server: WebSocketServer<Peer> = new WebSocketServer<Peer>(
     serverOptions(settings, log, http, (): WebSocketServer<Peer> => server),
   );
-  server.on('wsClientError', (error: HandshakeError, socket: Socket) => {
-    log.refused(error.status, error.message, `${socket.remoteAddress}:${socket.remotePort}`);
+  server.on('wsClientError', (error: HandshakeError, socket: Socket, req?: RefusedRequest) => {
+    const origin = req?.headers?.origin;
+    const why = `${error.message}${typeof origin === 'string' ? ` (Origin: ${origin})` : ''}`;
+    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    log.refused(error.status, why, `${peer}${req?.url === undefined ? '' : ` ${req.url}`}`);
   });
   const address = await listening(settings, server, http);
   const scheme = settings.tls === null ? 'ws' : 'wss';
