@@ -8,7 +8,7 @@ import { SendStatus } from '../../index.js';
 import { ExitCode } from '../exit-codes.js';
 import { clockTime, describeBinary, prettyJson } from '../format.js';
 import { headerPairs, requestLines, responseLines } from './handshake-view.js';
-import { openSession, type Session } from './session.js';
+import { type OpenInfo, type Outcome, openSession, type Session } from './session.js';
 import type { ConnectSettings } from './settings.js';
 import { COMMANDS_HELP, type Command, parseLine } from './slash-commands.js';
 import { closedLine, connectedLine, failureLines, reconnectingLine } from './status.js';
@@ -49,8 +49,26 @@ function received(text: string): string[] {
 }
 
 export function runInteractive(settings: ConnectSettings): Promise<ExitCode> {
-  return new Promise((resolve) => {
-    const prompt = createInterface({
+  return new Promise((resolve) => new InteractiveMode(settings, resolve));
+}
+
+/** One session at the prompt. */
+class InteractiveMode {
+  readonly #settings: ConnectSettings;
+  readonly #done: (code: ExitCode) => void;
+  readonly #prompt: Interface;
+  readonly #screen: Screen;
+  readonly #session: Session;
+  /** Pings sent with /ping, by payload: when each went out. */
+  readonly #pings = new Map<string, number>();
+  #replied = false;
+  #ended = false;
+  #interrupts = 0;
+
+  constructor(settings: ConnectSettings, done: (code: ExitCode) => void) {
+    this.#settings = settings;
+    this.#done = done;
+    this.#prompt = createInterface({
       input: process.stdin,
       output: process.stdout,
       terminal: true,
@@ -58,93 +76,101 @@ export function runInteractive(settings: ConnectSettings): Promise<ExitCode> {
       historySize: 1000,
       removeHistoryDuplicates: true,
     });
-    const screen = new Screen(prompt);
-    const status = (line: string): void => {
-      if (!settings.quiet) screen.print([`${clockTime()} ${line}`]);
-    };
-    const pings = new Map<string, number>();
-    let replied = false;
-    let ended = false;
-    status(`connecting to ${settings.url}`);
-    const session = openSession(settings, {
-      handshake(request, response) {
-        if (settings.showHeaders) {
-          screen.print([
-            ...requestLines(request),
-            ...responseLines(response, headerPairs(response)),
-          ]);
-        }
+    this.#screen = new Screen(this.#prompt);
+    this.#status(`connecting to ${settings.url}`);
+    this.#session = openSession(settings, {
+      handshake: (request, response) =>
+        this.#headers([
+          ...requestLines(request),
+          ...responseLines(response, headerPairs(response)),
+        ]),
+      refused: (error) =>
+        this.#headers(
+          responseLines(
+            { version: 'HTTP/1.1', status: error.status, reason: '' },
+            Object.entries(error.headers),
+          ),
+        ),
+      open: (info) => this.#opened(info),
+      message: (data, isBinary) => this.#received(data, isBinary),
+      pong: (data) => this.#pong(data),
+      reconnecting: (info) => {
+        this.#screen.hidePrompt();
+        this.#status(reconnectingLine(info));
       },
-      refused(error) {
-        if (settings.showHeaders) {
-          const head = { version: 'HTTP/1.1', status: error.status, reason: '' };
-          screen.print(responseLines(head, Object.entries(error.headers)));
-        }
-      },
-      open(info) {
-        status(connectedLine(info));
-        if (!info.reconnected && !settings.quiet) {
-          screen.print(['type a message and press Enter; /help lists the commands']);
-        }
-        screen.showPrompt();
-      },
-      message(data, isBinary) {
-        if (settings.once && replied) return;
-        const text = data.toString('utf8');
-        screen.print(
-          received(isBinary ? describeBinary(data) : settings.json ? prettyJson(text) : text),
-        );
-        if (settings.once) {
-          replied = true;
-          session.close(1000);
-        }
-      },
-      pong(data) {
-        const key = data.toString('utf8');
-        const sentAt = pings.get(key);
-        if (sentAt === undefined) return; // the library's own keep-alive pings
-        pings.delete(key);
-        const rtt = (performance.now() - sentAt).toFixed(2);
-        screen.print(received(`pong${key === '' ? '' : ` ${JSON.stringify(key)}`} (${rtt} ms)`));
-      },
-      reconnecting(info) {
-        screen.hidePrompt();
-        status(reconnectingLine(info));
-      },
-      end(outcome) {
-        ended = true;
-        screen.hidePrompt();
-        const closed = closedLine(outcome);
-        if (closed !== null) status(closed);
-        if (outcome.failure !== null) screen.print(failureLines(outcome.failure));
-        prompt.close();
-        resolve(settings.once && replied ? ExitCode.OK : outcome.exitCode);
-      },
+      end: (outcome) => this.#end(outcome),
     });
+    this.#prompt.on('line', (line) => this.#typed(line));
+    this.#prompt.on('SIGINT', () => this.#interrupted());
+    this.#prompt.on('close', () => {
+      if (!this.#ended) this.#session.close(1000); // Ctrl+D
+    });
+  }
 
-    const run = (command: Command): void => {
-      const sent = perform(session, command, pings, screen);
-      if (sent === SendStatus.DROPPED) screen.print(['not connected: nothing was sent']);
-    };
-    prompt.on('line', (line) => {
-      if (ended) return;
-      run(parseLine(line));
-      if (session.isOpen) prompt.prompt();
-    });
-    let interrupts = 0;
-    prompt.on('SIGINT', () => {
-      if (++interrupts > 1) {
-        screen.hidePrompt();
-        prompt.close();
-        return resolve(ExitCode.INTERRUPTED);
-      }
-      screen.print(['closing (Ctrl+C again to exit at once)']);
-      session.close(1000);
-    });
-    prompt.on('close', () => {
-      if (!ended) session.close(1000); // Ctrl+D
-    });
-  });
+  #status(line: string): void {
+    if (!this.#settings.quiet) this.#screen.print([`${clockTime()} ${line}`]);
+  }
+
+  #headers(lines: readonly string[]): void {
+    if (this.#settings.showHeaders) this.#screen.print(lines);
+  }
+
+  #opened(info: OpenInfo): void {
+    this.#status(connectedLine(info));
+    if (!info.reconnected && !this.#settings.quiet) {
+      this.#screen.print(['type a message and press Enter; /help lists the commands']);
+    }
+    this.#screen.showPrompt();
+  }
+
+  #received(data: Buffer, isBinary: boolean): void {
+    if (this.#settings.once && this.#replied) return;
+    const text = data.toString('utf8');
+    const shown = isBinary ? describeBinary(data) : this.#settings.json ? prettyJson(text) : text;
+    this.#screen.print(received(shown));
+    if (this.#settings.once) {
+      this.#replied = true;
+      this.#session.close(1000);
+    }
+  }
+
+  /** A pong that answers a /ping shows its round trip; the library's keep-alive ones do not. */
+  #pong(data: Buffer): void {
+    const key = data.toString('utf8');
+    const sentAt = this.#pings.get(key);
+    if (sentAt === undefined) return;
+    this.#pings.delete(key);
+    const rtt = (performance.now() - sentAt).toFixed(2);
+    this.#screen.print(received(`pong${key === '' ? '' : ` ${JSON.stringify(key)}`} (${rtt} ms)`));
+  }
+
+  #end(outcome: Outcome): void {
+    this.#ended = true;
+    this.#screen.hidePrompt();
+    const closed = closedLine(outcome);
+    if (closed !== null) this.#status(closed);
+    if (outcome.failure !== null) this.#screen.print(failureLines(outcome.failure));
+    this.#prompt.close();
+    this.#done(this.#settings.once && this.#replied ? ExitCode.OK : outcome.exitCode);
+  }
+
+  #typed(line: string): void {
+    if (this.#ended) return;
+    const sent = perform(this.#session, parseLine(line), this.#pings, this.#screen);
+    if (sent === SendStatus.DROPPED) this.#screen.print(['not connected: nothing was sent']);
+    if (this.#session.isOpen) this.#prompt.prompt();
+  }
+
+  #interrupted(): void {
+    if (++this.#interrupts > 1) {
+      this.#screen.hidePrompt();
+      this.#prompt.close();
+      this.#done(ExitCode.INTERRUPTED);
+      return;
+    }
+    this.#screen.print(['closing (Ctrl+C again to exit at once)']);
+    this.#session.close(1000);
+  }
 }
 
 /** Does what a typed line asks; returns the send status when it sent something. */

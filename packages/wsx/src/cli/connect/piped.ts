@@ -10,7 +10,7 @@ import { SendStatus } from '../../index.js';
 import { ExitCode } from '../exit-codes.js';
 import { prettyJson } from '../format.js';
 import { headerPairs, requestLines, responseLines } from './handshake-view.js';
-import { type Outcome, openSession, type Session } from './session.js';
+import { type OpenInfo, type Outcome, openSession, type Session } from './session.js';
 import type { ConnectSettings } from './settings.js';
 import { closedLine, connectedLine, failureLines, reconnectingLine } from './status.js';
 
@@ -26,81 +26,110 @@ const stderrLines = (lines: readonly string[]): void => {
 
 /** Runs the session; resolves with the exit status. */
 export function runPiped(settings: ConnectSettings): Promise<ExitCode> {
-  return new Promise((resolve) => {
-    const status = (line: string): void => {
-      if (!settings.quiet) process.stderr.write(`${line}\n`);
-    };
-    let input: Input | null = null;
-    let replied = false;
-    let sent = 0;
-    const output = new Output(settings, status);
-    const session: Session = openSession(settings, {
-      handshake(request, response) {
-        if (settings.showHeaders) {
-          stderrLines([
-            ...requestLines(request),
-            ...responseLines(response, headerPairs(response)),
-          ]);
-        }
-      },
-      refused(error) {
-        if (settings.showHeaders) {
-          const head = { version: 'HTTP/1.1', status: error.status, reason: '' };
-          stderrLines(responseLines(head, Object.entries(error.headers)));
-        }
-      },
-      open(info) {
-        status(connectedLine(info));
-        if (input !== null) input.resume();
-        else if (!settings.noInput) input = startInput();
-      },
-      message(data, isBinary) {
-        if (settings.once && replied) return;
-        output.write(session, data, isBinary);
-        if (settings.once) {
-          replied = true;
-          session.close(1000);
-        }
-      },
-      reconnecting(info) {
-        input?.pause();
-        status(reconnectingLine(info));
-      },
-      end(outcome: Outcome) {
-        const closed = closedLine(outcome);
-        if (closed !== null) status(closed);
-        if (outcome.failure !== null) stderrLines(failureLines(outcome.failure));
-        resolve(settings.once && replied ? ExitCode.OK : outcome.exitCode);
-      },
-    });
-    output.onBroken = () => session.close(1000);
+  return new Promise((resolve) => new PipedMode(settings, resolve));
+}
 
-    /** End of stdin: close, unless the user wants to keep listening or awaits one reply. */
-    const inputEnded = (): void => {
-      if (settings.keepOpen || settings.once) return;
-      session.close(1000);
-    };
-    const send = (data: string | Buffer, binary: boolean, pause: () => void): void => {
-      sent++;
-      const result = session.send(data, binary);
-      if (result === SendStatus.BACKPRESSURE) pause();
-      else if (result === SendStatus.DROPPED) status('not connected: a message was dropped');
-    };
-    const startInput = (): Input => {
-      const reader = settings.binary
-        ? binaryInput(settings, send, inputEnded)
-        : lineInput(settings, send, inputEnded, () => sent);
-      session.onDrain(() => reader.resume());
-      return reader;
-    };
+/** One piped session: stdin to the socket, the socket to stdout, status to stderr. */
+class PipedMode {
+  readonly #settings: ConnectSettings;
+  readonly #done: (code: ExitCode) => void;
+  readonly #session: Session;
+  readonly #output: Output;
+  #input: Input | null = null;
+  #sent = 0;
+  #replied = false;
+  #interrupts = 0;
 
-    let interrupts = 0;
-    process.on('SIGINT', () => {
-      if (++interrupts > 1) return resolve(ExitCode.INTERRUPTED);
-      status('closing (Ctrl+C again to exit at once)');
-      session.close(1000);
+  constructor(settings: ConnectSettings, done: (code: ExitCode) => void) {
+    this.#settings = settings;
+    this.#done = done;
+    this.#output = new Output(settings, (line) => this.#status(line));
+    this.#session = openSession(settings, {
+      handshake: (request, response) =>
+        this.#headers([
+          ...requestLines(request),
+          ...responseLines(response, headerPairs(response)),
+        ]),
+      refused: (error) =>
+        this.#headers(
+          responseLines(
+            { version: 'HTTP/1.1', status: error.status, reason: '' },
+            Object.entries(error.headers),
+          ),
+        ),
+      open: (info) => this.#opened(info),
+      message: (data, isBinary) => this.#received(data, isBinary),
+      reconnecting: (info) => {
+        this.#input?.pause();
+        this.#status(reconnectingLine(info));
+      },
+      end: (outcome) => this.#ended(outcome),
     });
-  });
+    this.#output.onBroken = () => this.#session.close(1000);
+    process.on('SIGINT', () => this.#interrupted());
+  }
+
+  #status(line: string): void {
+    if (!this.#settings.quiet) process.stderr.write(`${line}\n`);
+  }
+
+  #headers(lines: readonly string[]): void {
+    if (this.#settings.showHeaders) stderrLines(lines);
+  }
+
+  #opened(info: OpenInfo): void {
+    this.#status(connectedLine(info));
+    if (this.#input !== null) this.#input.resume();
+    else if (!this.#settings.noInput) this.#input = this.#startInput();
+  }
+
+  #received(data: Buffer, isBinary: boolean): void {
+    if (this.#settings.once && this.#replied) return;
+    this.#output.write(this.#session, data, isBinary);
+    if (this.#settings.once) {
+      this.#replied = true;
+      this.#session.close(1000);
+    }
+  }
+
+  #ended(outcome: Outcome): void {
+    const closed = closedLine(outcome);
+    if (closed !== null) this.#status(closed);
+    if (outcome.failure !== null) stderrLines(failureLines(outcome.failure));
+    this.#done(this.#settings.once && this.#replied ? ExitCode.OK : outcome.exitCode);
+  }
+
+  #startInput(): Input {
+    const send: Send = (data, binary, pause) => this.#send(data, binary, pause);
+    const ended = (): void => this.#inputEnded();
+    const reader = this.#settings.binary
+      ? binaryInput(this.#settings, send, ended)
+      : lineInput(this.#settings, send, ended, () => this.#sent);
+    this.#session.onDrain(() => reader.resume());
+    return reader;
+  }
+
+  #send(data: string | Buffer, binary: boolean, pause: () => void): void {
+    this.#sent++;
+    const result = this.#session.send(data, binary);
+    if (result === SendStatus.BACKPRESSURE) pause();
+    else if (result === SendStatus.DROPPED) this.#status('not connected: a message was dropped');
+  }
+
+  /** End of stdin: close, unless the user wants to keep listening or awaits one reply. */
+  #inputEnded(): void {
+    if (this.#settings.keepOpen || this.#settings.once) return;
+    this.#session.close(1000);
+  }
+
+  #interrupted(): void {
+    if (++this.#interrupts > 1) {
+      this.#done(ExitCode.INTERRUPTED);
+      return;
+    }
+    this.#status('closing (Ctrl+C again to exit at once)');
+    this.#session.close(1000);
+  }
 }
 
 type Send = (data: string | Buffer, binary: boolean, pause: () => void) => void;
