@@ -31,65 +31,90 @@ const DEFAULTS = {
 };
 
 export function benchSettings({ values, positionals }: ParsedCommand): BenchSettings {
-  const option = (name: string) => ({ command: COMMAND, option: name });
-  const text = (name: string) => stringOption(values, name);
-  const number = (name: string, min: number, max: number, fallback: number): number => {
-    const value = text(name);
-    return value === undefined ? fallback : parseCount(option(name), value, min, max);
-  };
   if (positionals.length !== 1) {
     throw usageError(COMMAND, positionals.length === 0 ? 'a URL is needed' : 'one URL only');
   }
-  const url = checkUrl(positionals[0]!);
-  const mode = text('mode') ?? 'echo';
+  const read = new Reader(values);
+  return {
+    url: checkUrl(positionals[0]!).href,
+    ...loadOf(read),
+    ...lengthOf(read.text('duration'), read.text('messages')),
+    connectRate: read.rate('connect-rate') ?? DEFAULTS.connectRate,
+    headers: listOption(values, 'header').map(parseHeader),
+    protocols: listOption(values, 'subprotocol'),
+    origin: read.text('origin'),
+    ca: read.text('ca') === undefined ? undefined : readCa(read.text('ca')!),
+    insecure: flagOption(values, 'insecure'),
+    timeoutMs: read.duration('timeout') ?? DEFAULTS.timeoutMs,
+    json: flagOption(values, 'json'),
+    quiet: flagOption(values, 'quiet'),
+  };
+}
+
+/** Typed reads of the options, each error naming its option. */
+class Reader {
+  readonly #values: ParsedCommand['values'];
+
+  constructor(values: ParsedCommand['values']) {
+    this.#values = values;
+  }
+
+  text(name: string): string | undefined {
+    return stringOption(this.#values, name);
+  }
+
+  flag(name: string): boolean {
+    return flagOption(this.#values, name);
+  }
+
+  count(name: string, min: number, max: number, fallback: number): number {
+    const value = this.text(name);
+    return value === undefined
+      ? fallback
+      : parseCount({ command: COMMAND, option: name }, value, min, max);
+  }
+
+  rate(name: string): number | undefined {
+    const value = this.text(name);
+    return value === undefined ? undefined : parseRate({ command: COMMAND, option: name }, value);
+  }
+
+  duration(name: string): number | undefined {
+    const value = this.text(name);
+    return value === undefined
+      ? undefined
+      : parseDuration({ command: COMMAND, option: name }, value, 1);
+  }
+}
+
+/** The shape of the load: mode, connections, senders, loop, messages, processes. */
+function loadOf(read: Reader): Omit<BenchPlan, 'url' | 'durationMs' | 'messages'> {
+  const mode = read.text('mode') ?? 'echo';
   if (mode !== 'echo' && mode !== 'publish') {
     throw usageError(COMMAND, `--mode is echo or publish (got '${mode}')`);
   }
-  const connections = number('connections', 1, 1_000_000, DEFAULTS.connections);
-  const processes = number('processes', 1, Math.min(64, connections), 1);
-  if (mode === 'echo' && text('senders') !== undefined) {
+  if (mode === 'echo' && read.text('senders') !== undefined) {
     throw usageError(
       COMMAND,
       '--senders is for --mode publish (in echo mode, every connection sends)',
     );
   }
-  const senders = mode === 'echo' ? connections : number('senders', 1, connections, 1);
-  const rateText = text('rate');
-  if (rateText !== undefined && text('concurrency') !== undefined) {
+  if (read.text('rate') !== undefined && read.text('concurrency') !== undefined) {
     throw usageError(
       COMMAND,
       '--rate (open loop) and --concurrency (closed loop) exclude each other',
     );
   }
-  const size = sizeOf(text('size'), mode);
-  const { durationMs, messages } = lengthOf(text('duration'), text('messages'));
-  const timeout = text('timeout');
-  const ca = text('ca');
+  const connections = read.count('connections', 1, 1_000_000, DEFAULTS.connections);
   return {
-    url: url.href,
     mode,
     connections,
-    senders,
-    concurrency: number('concurrency', 1, 100_000, DEFAULTS.concurrency),
-    rate: rateText === undefined ? null : parseRate(option('rate'), rateText),
-    size,
-    binary: flagOption(values, 'binary'),
-    durationMs,
-    messages,
-    processes,
-    connectRate:
-      text('connect-rate') === undefined
-        ? DEFAULTS.connectRate
-        : parseRate(option('connect-rate'), text('connect-rate')!),
-    headers: listOption(values, 'header').map(parseHeader),
-    protocols: listOption(values, 'subprotocol'),
-    origin: text('origin'),
-    ca: ca === undefined ? undefined : readCa(ca),
-    insecure: flagOption(values, 'insecure'),
-    timeoutMs:
-      timeout === undefined ? DEFAULTS.timeoutMs : parseDuration(option('timeout'), timeout, 1),
-    json: flagOption(values, 'json'),
-    quiet: flagOption(values, 'quiet'),
+    senders: mode === 'echo' ? connections : read.count('senders', 1, connections, 1),
+    concurrency: read.count('concurrency', 1, 100_000, DEFAULTS.concurrency),
+    rate: read.rate('rate') ?? null,
+    size: sizeOf(read.text('size'), mode),
+    binary: read.flag('binary'),
+    processes: read.count('processes', 1, Math.min(64, connections), 1),
   };
 }
 
