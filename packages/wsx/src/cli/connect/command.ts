@@ -11,7 +11,9 @@ import { connectSpec } from './spec.js';
 export async function connectCommand(argv: readonly string[]): Promise<ExitCode> {
   const settings = connectSettings(parseCommand(connectSpec, argv));
   try {
-    return process.stdin.isTTY ? await runInteractive(settings) : await runPiped(settings);
+    // --no-input on a terminal: nothing to type, so no prompt; messages as piped mode prints them.
+    const interactive = process.stdin.isTTY === true && !settings.noInput;
+    return interactive ? await runInteractive(settings) : await runPiped(settings);
   } catch (error) {
     // Invalid URL, header or subprotocol, refused by the client before connecting.
     throw describeFailure(error, settings.failure);
