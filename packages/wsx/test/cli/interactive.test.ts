@@ -144,6 +144,21 @@ describe('wsx connect in a terminal', TIMEOUT, () => {
     assert.deepEqual(closes, [[4001, 'done here']]);
   });
 
+  it('--no-input listens without a prompt, one line per message', async (t) => {
+    if (!requireSystemPackage(t, TMUX, 'tmux')) return;
+    const { url } = await startServer(t, {
+      open(ws) {
+        ws.send('one');
+        ws.send('two');
+        ws.close(1000);
+      },
+    });
+    const term = connectIn(t, `--no-input ${url}`);
+    const screen = await term.waitFor(/^\[exit 0\]$/);
+    assert.match(screen, /^one\ntwo\n/m);
+    assert.doesNotMatch(screen, /^> /m);
+  });
+
   it('a second Ctrl+C exits at once when the server does not answer the close (130)', async (t) => {
     if (!requireSystemPackage(t, TMUX, 'tmux')) return;
     const port = await silentServer(t);
