@@ -80,11 +80,13 @@ async function repoGenerator(scenario, pin, window) {
     pin,
     server,
   );
+  const figure = scenario.repoFigure(r);
   return {
-    figure: scenario.repoFigure(r),
+    figure,
     serverCpuPct: r.serverCpuPct,
     loadCpuPct: r.loadCpuPct,
     otherCpuPct: r.otherCpuPct,
+    ...perMessage(r.serverCpuPct, r.loadCpuPct, figure),
   };
 }
 
@@ -138,11 +140,14 @@ async function cliGenerator(scenario, pin, window) {
     const pct = (us) => (100 * us) / (seconds * 1e6);
     const server$ = end.server - start.server;
     const load = end.load - start.load;
+    const figure = summary.throughput.messagesPerSecond;
     return {
-      figure: summary.throughput.messagesPerSecond,
+      figure,
       serverCpuPct: pct(server$),
-      loadCpuPct: pct(load),
+      // Its own reading, over all its sending (process.cpuUsage, as its summary reports it).
+      loadCpuPct: summary.generatorCpuPercent,
       otherCpuPct: Math.max(0, pct(end.machine - start.machine - server$ - load)),
+      ...perMessage(pct(server$), summary.generatorCpuPercent, figure),
       errors: summary.errors,
       latency: summary.latencyUs,
     };
@@ -151,13 +156,26 @@ async function cliGenerator(scenario, pin, window) {
   }
 }
 
+/**
+ * CPU microseconds per message (or delivery) of the server and of the generator: unlike
+ * throughput, hardly moved by other processes taking turns on the cores of a shared machine. A
+ * generator that spends less per message than the server cannot be what limits it, once each
+ * has a core of its own.
+ */
+function perMessage(serverCpuPct, loadCpuPct, perSecond) {
+  return {
+    serverUsPerMsg: (serverCpuPct * 1e4) / perSecond,
+    generatorUsPerMsg: (loadCpuPct * 1e4) / perSecond,
+  };
+}
+
 const fmt = (n, digits = 0) =>
   n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(digits);
 
 function table(results) {
   const lines = [
-    '| scenario | load generator | throughput (median, min–max) | × repo | server CPU % | generator CPU % | other CPU % |',
-    '|---|---|---:|---:|---:|---:|---:|',
+    '| scenario | load generator | throughput (median, min–max) | × repo | server CPU µs per message | generator CPU µs per message | server CPU % | generator CPU % | other CPU % |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const { scenario, generators } of results) {
     const repo = summarize(generators.repo.map((s) => s.figure)).median;
@@ -167,9 +185,9 @@ function table(results) {
     ]) {
       const samples = generators[name];
       const f = summarize(samples.map((s) => s.figure));
-      const med = (key) => summarize(samples.map((s) => s[key])).median.toFixed(0);
+      const med = (key, digits = 0) => summarize(samples.map((s) => s[key])).median.toFixed(digits);
       lines.push(
-        `| ${scenario.title} | ${label} | ${fmt(f.median)} ${scenario.unit} (${fmt(f.min)}–${fmt(f.max)}) | ${(f.median / repo).toFixed(2)}x | ${med('serverCpuPct')} | ${med('loadCpuPct')} | ${med('otherCpuPct')} |`,
+        `| ${scenario.title} | ${label} | ${fmt(f.median)} ${scenario.unit} (${fmt(f.min)}–${fmt(f.max)}) | ${(f.median / repo).toFixed(2)}x | ${med('serverUsPerMsg', 2)} | ${med('generatorUsPerMsg', 2)} | ${med('serverCpuPct')} | ${med('loadCpuPct')} | ${med('otherCpuPct')} |`,
       );
     }
   }
@@ -193,7 +211,7 @@ async function main() {
         const s = await run(scenario, pin, opts.window);
         generators[name].push(s);
         log(
-          `[${scenario.id} ${rep + 1}/${opts.reps}] ${name}: ${fmt(s.figure)} ${scenario.unit} (server ${s.serverCpuPct.toFixed(0)}%, generator ${s.loadCpuPct.toFixed(0)}%, other ${s.otherCpuPct.toFixed(0)}%)${s.errors && Object.keys(s.errors).length ? ` errors ${JSON.stringify(s.errors)}` : ''}`,
+          `[${scenario.id} ${rep + 1}/${opts.reps}] ${name}: ${fmt(s.figure)} ${scenario.unit}, CPU µs per message: server ${s.serverUsPerMsg.toFixed(2)}, generator ${s.generatorUsPerMsg.toFixed(2)} (server ${s.serverCpuPct.toFixed(0)}%, generator ${s.loadCpuPct.toFixed(0)}%, other ${s.otherCpuPct.toFixed(0)}%)${s.errors && Object.keys(s.errors).length ? ` errors ${JSON.stringify(s.errors)}` : ''}`,
         );
       }
     }

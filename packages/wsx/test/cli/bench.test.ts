@@ -41,6 +41,7 @@ describe('wsx bench', TIMEOUT, () => {
     assert.deepEqual(summary.errors, {});
     assertLatencies(summary);
     assert.ok(summary.throughput.messagesPerSecond > 0 && summary.seconds > 0);
+    assert.ok(summary.generatorCpuPercent >= 0, String(summary.generatorCpuPercent));
     const mb = (summary.throughput.messagesPerSecond * 64) / 1e6;
     assert.ok(Math.abs(summary.throughput.megabytesPerSecond - mb) < 0.02 + mb * 0.01);
   });
@@ -122,6 +123,7 @@ describe('wsx bench', TIMEOUT, () => {
     assert.match(text, /^ {2}messages {4}100 sent, 100 received$/m);
     assert.match(text, /^ {2}round trip {2}p50 [\d.]+ (µs|ms) {2}p90 .* max .*\(mean .*\)$/m);
     assert.match(text, /^ {2}errors {6}none$/m);
+    assert.match(text, /^ {2}generator {3}CPU \d+% of a core/m);
   });
 
   it('counts errors by kind and exits 10 when the server closes connections', async (t) => {

@@ -55,6 +55,8 @@ export interface OpenFailure {
 export interface LoadResult extends LoadProgress {
   /** From the start of sending to the last message received (or to the stop). */
   readonly elapsedMs: number;
+  /** The process's CPU time while sending and receiving, in % of one core. */
+  readonly cpuPct: number;
   readonly errorKinds: Readonly<Record<string, number>>;
   readonly histogram: HistogramData;
   readonly firstFailure: OpenFailure | null;

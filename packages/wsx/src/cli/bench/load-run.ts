@@ -32,6 +32,9 @@ export class LoadRun {
   #failed = 0;
   #firstFailure: OpenFailure | null = null;
   #startedAt = 0;
+  /** This process's CPU time when sending started, and over the run (until the answers are in). */
+  #cpuAtStart: NodeJS.CpuUsage | null = null;
+  #cpuPct = 0;
   #stopping = false;
   #pacer: Pacer | null = null;
   #stopTimer: ReturnType<typeof setTimeout> | null = null;
@@ -135,6 +138,7 @@ export class LoadRun {
       this.#finish = resolve;
     });
     this.#startedAt = run.clock();
+    this.#cpuAtStart = process.cpuUsage();
     run.sending = true;
     if (this.#job.durationMs !== null) {
       this.#stopTimer = setTimeout(() => this.stop(), this.#job.durationMs);
@@ -147,6 +151,7 @@ export class LoadRun {
     }
     if (senders.length === 0 || this.#job.messages === 0) this.stop();
     return done.then(async () => {
+      this.#cpuPct = this.#cpuSinceStart();
       await this.#closeAll();
       return this.#result();
     });
@@ -200,6 +205,13 @@ export class LoadRun {
     clearTimeout(timer);
   }
 
+  /** This process's CPU time since sending started, as a share of one core (%). */
+  #cpuSinceStart(): number {
+    const used = process.cpuUsage(this.#cpuAtStart ?? undefined);
+    const elapsedUs = this.#run.clock() - this.#startedAt;
+    return elapsedUs > 0 ? (100 * (used.user + used.system)) / elapsedUs : 0;
+  }
+
   #result(): LoadResult {
     const run = this.#run;
     run.error(
@@ -211,6 +223,7 @@ export class LoadRun {
     return {
       ...this.progress(),
       elapsedMs: Math.max(0, end - this.#startedAt) / 1000,
+      cpuPct: this.#cpuPct,
       errorKinds: Object.fromEntries(run.errorKinds),
       histogram: run.histogram.toData(),
       firstFailure: this.#firstFailure,

@@ -52,6 +52,11 @@ export interface BenchSummary {
     readonly max: number;
   };
   readonly errors: Readonly<Record<string, number>>;
+  /**
+   * How busy the load generator was: its busiest process's CPU time while the messages went
+   * and came, in % of one core. Near 100, it may be what limits the figures (--processes).
+   */
+  readonly generatorCpuPercent: number;
 }
 
 export function summarize(plan: BenchPlan, results: readonly LoadResult[]): BenchSummary {
@@ -62,6 +67,7 @@ export function summarize(plan: BenchPlan, results: readonly LoadResult[]): Benc
   let sent = 0;
   let received = 0;
   let elapsedMs = 0;
+  let cpuPct = 0;
   for (const result of results) {
     histogram.add(result.histogram);
     opened += result.opened;
@@ -69,6 +75,7 @@ export function summarize(plan: BenchPlan, results: readonly LoadResult[]): Benc
     sent += result.sent;
     received += result.received;
     elapsedMs = Math.max(elapsedMs, result.elapsedMs);
+    cpuPct = Math.max(cpuPct, result.cpuPct);
     for (const [kind, count] of Object.entries(result.errorKinds)) {
       errors[kind] = (errors[kind] ?? 0) + count;
     }
@@ -103,8 +110,12 @@ export function summarize(plan: BenchPlan, results: readonly LoadResult[]): Benc
       max: us(histogram.max),
     },
     errors,
+    generatorCpuPercent: Math.round(cpuPct),
   };
 }
+
+/** A generator process this busy may be what limits a run. */
+const BUSY_PCT = 90;
 
 const count = (n: number): string => Math.round(n).toLocaleString('en-US');
 
@@ -166,7 +177,18 @@ export function formatSummary(summary: BenchSummary, plan: BenchPlan): string {
   for (const [i, [kind, n]] of errors.entries()) {
     rows.push([i === 0 ? 'errors' : '', `${count(n)} ${kind}`]);
   }
+  rows.push(['generator', generatorLine(summary)]);
   const lines = [`wsx bench ${summary.url}: ${loadLine(plan)}`, ''];
   for (const [label, value] of rows) lines.push(`  ${label.padEnd(12)}${value}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** `CPU 23% of a core`, with a warning when the generator may have been the bottleneck. */
+function generatorLine(summary: BenchSummary): string {
+  const busiest = summary.processes > 1 ? ' (busiest process)' : '';
+  const cpu = `CPU ${summary.generatorCpuPercent}% of a core${busiest}`;
+  // In open loop the generator polls for the next due message: busy, but not a bottleneck.
+  if (summary.rate !== null) return `${cpu} (open loop: it polls between sends)`;
+  if (summary.generatorCpuPercent < BUSY_PCT) return cpu;
+  return `${cpu}: it may be what limits these figures (try --processes)`;
 }
