@@ -6,7 +6,7 @@
 export type Command =
   | { readonly type: 'text'; readonly text: string }
   | { readonly type: 'ping'; readonly data: string }
-  | { readonly type: 'close'; readonly code: number | undefined; readonly reason: string }
+  | { readonly type: 'close'; readonly code: number; readonly reason: string }
   | { readonly type: 'binary'; readonly data: Buffer }
   | { readonly type: 'help' }
   | { readonly type: 'invalid'; readonly message: string };
@@ -42,7 +42,7 @@ export function parseLine(line: string): Command {
 }
 
 function parseClose(args: string): Command {
-  if (args === '') return { type: 'close', code: undefined, reason: '' };
+  if (args === '') return { type: 'close', code: 1000, reason: '' };
   const [codeText = '', ...reason] = args.split(' ');
   const code = /^\d{4}$/.test(codeText) ? Number(codeText) : Number.NaN;
   if (Number.isNaN(code)) {

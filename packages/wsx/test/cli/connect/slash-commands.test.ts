@@ -12,7 +12,7 @@ describe('parseLine', () => {
   it('reads the commands and their arguments', () => {
     assert.deepEqual(parseLine('/ping'), { type: 'ping', data: '' });
     assert.deepEqual(parseLine('/ping hi there'), { type: 'ping', data: 'hi there' });
-    assert.deepEqual(parseLine('/close'), { type: 'close', code: undefined, reason: '' });
+    assert.deepEqual(parseLine('/close'), { type: 'close', code: 1000, reason: '' });
     assert.deepEqual(parseLine('/close 4000 see you later'), {
       type: 'close',
       code: 4000,
