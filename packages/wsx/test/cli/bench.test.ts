@@ -55,6 +55,18 @@ describe('wsx bench', TIMEOUT, () => {
     assertLatencies(summary);
   });
 
+  it('--warmup: what is sent during it is neither counted nor timed', async (t) => {
+    const { url } = await serve(t, ['--quiet']);
+    const timed = await bench(['-c', '2', '-C', '4', '-w', '200ms', '-d', '300ms', url]);
+    assert.equal(timed.warmupSeconds, 0.2);
+    assert.ok(timed.messages.sent > 0);
+    assert.equal(timed.messages.received, timed.messages.sent);
+    assert.ok(timed.seconds >= 0.29 && timed.seconds < 2, `${timed.seconds} s`);
+    assertLatencies(timed);
+    const counted = await bench(['-c', '2', '-C', '4', '-w', '200ms', '-n', '500', url]);
+    assert.deepEqual(counted.messages, { sent: 500, received: 500 });
+  });
+
   it('echo, open loop: --rate sets how many are sent, and every one is timed', async (t) => {
     const { url } = await serve(t, ['--quiet']);
     const summary = await bench(['-c', '3', '--rate', '2000', '-n', '600', url]);

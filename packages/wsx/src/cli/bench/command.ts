@@ -17,7 +17,13 @@ export { benchWorker } from './processes.js';
 
 export async function benchCommand(argv: readonly string[]): Promise<ExitCode> {
   const settings = benchSettings(parseCommand(benchSpec, argv));
-  const jobs = jobsOf(settings, process.hrtime.bigint());
+  const epoch = process.hrtime.bigint();
+  const jobs = jobsOf(settings, epoch);
+  /** When the measurement starts, on the run's clock (µs since `epoch`); null: at once. */
+  const measureFrom = (): number | null =>
+    settings.warmupMs === 0
+      ? null
+      : Number(process.hrtime.bigint() - epoch) / 1000 + settings.warmupMs * 1000;
   const processes: LoadProcess[] =
     jobs.length === 1 ? [localProcess(jobs[0]!)] : jobs.map((job) => forkedProcess(job));
   const progress = new ProgressLine(!settings.quiet);
@@ -36,13 +42,22 @@ export async function benchCommand(argv: readonly string[]): Promise<ExitCode> {
   const opened = total();
   if (opened.opened === 0) {
     progress.stop();
-    throw noConnection(await Promise.all(processes.map((p) => p.run())));
+    throw noConnection(await runAll(processes, measureFrom()));
   }
   running = true;
-  progress.running(total);
-  const results = await Promise.all(processes.map((p) => p.run()));
+  progress.running(total, settings.warmupMs);
+  const results = await runAll(processes, measureFrom());
   progress.stop();
   return report(settings, results);
+}
+
+/** Every process sends; once all are done, all close (a receiver must not leave early). */
+async function runAll(
+  processes: readonly LoadProcess[],
+  measureFrom: number | null,
+): Promise<LoadResult[]> {
+  await Promise.all(processes.map((p) => p.run(measureFrom)));
+  return Promise.all(processes.map((p) => p.finish()));
 }
 
 function sum(parts: readonly LoadProgress[]): LoadProgress {

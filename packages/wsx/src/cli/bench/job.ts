@@ -24,7 +24,9 @@ export interface LoadJob {
   readonly concurrency: number;
   readonly size: number;
   readonly binary: boolean;
-  /** How long to send, or null with `messages`. */
+  /** How long to send before measuring (JIT, connection ramp): not counted, not timed. */
+  readonly warmupMs: number;
+  /** How long to send (after the warm-up), or null with `messages`. */
   readonly durationMs: number | null;
   /** How many messages this process sends in all, or null with `durationMs`. */
   readonly messages: number | null;

@@ -92,15 +92,15 @@ export class LoadConnection implements FrameSink {
   #write(k: number, due: boolean): void {
     const run = this.#run;
     const now = run.clock();
+    if (!due) run.countSent(k, now);
     if (run.mode === 'echo') {
       this.#socket.socket.write(run.ring.slice(this.#ringAt, k));
-      for (let i = 0; i < k; i++) this.inflight.push(due ? this.backlog.shift() : now);
+      for (let i = 0; i < k; i++) this.inflight.push(due ? this.#dueTime() : now);
     } else {
       this.#socket.socket.write(this.#stamped(k, due, now));
       this.ownInFlight += k;
     }
     this.#ringAt = (this.#ringAt + k) % run.ring.count;
-    run.sent += k;
     if (due) run.backlogged -= k;
   }
 
@@ -111,11 +111,18 @@ export class LoadConnection implements FrameSink {
     const out = Buffer.allocUnsafe(k * length);
     ring.slice(this.#ringAt, k).copy(out);
     for (let i = 0, at = 0; i < k; i++, at += length) {
-      const time = due ? this.backlog.shift() : now;
+      const time = due ? this.#dueTime() : now;
       writeHex8(out, at + maskAt + 4, Math.floor(time) >>> 0, at + maskAt, 0);
       writeHex8(out, at + maskAt + 12, this.senderId, at + maskAt, 0);
     }
     return out;
+  }
+
+  /** The next backlog message's due time, counted as sent. */
+  #dueTime(): number {
+    const time = this.backlog.shift();
+    this.#run.countSent(1, time);
+    return time;
   }
 
   onMessage(
@@ -130,7 +137,8 @@ export class LoadConnection implements FrameSink {
       if (opcode !== run.opcode || length !== run.size || this.inflight.length === 0) {
         run.error('unexpected message');
       } else {
-        run.record((run.readNow - this.inflight.shift()) * 1000);
+        const sentAt = this.inflight.shift();
+        run.record((run.readNow - sentAt) * 1000, sentAt);
       }
       return;
     }
@@ -140,7 +148,8 @@ export class LoadConnection implements FrameSink {
       run.error('unexpected message');
       return;
     }
-    run.record((((Math.floor(run.readNow) >>> 0) - stamp) >>> 0) * 1000);
+    const latencyUs = ((Math.floor(run.readNow) >>> 0) - stamp) >>> 0;
+    run.record(latencyUs * 1000, run.readNow - latencyUs);
     if (sender === this.senderId && this.ownInFlight > 0) this.ownInFlight--;
   }
 

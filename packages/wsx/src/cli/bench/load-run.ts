@@ -20,6 +20,8 @@ const MAX_PENDING = 256;
 const DRAIN_MS = 5000;
 /** How long the closing handshakes at the end may take before the sockets are dropped. */
 const CLOSE_MS = 2000;
+/** Publish mode: deliveries are over once none arrived for this long (µs). */
+const QUIET_US = 50_000;
 /** The prebuilt frames of a process stay under this many bytes. */
 const RING_BYTES = 4 * 1024 * 1024;
 
@@ -38,6 +40,7 @@ export class LoadRun {
   #stopping = false;
   #pacer: Pacer | null = null;
   #stopTimer: ReturnType<typeof setTimeout> | null = null;
+  #warmupTimer: ReturnType<typeof setTimeout> | null = null;
   #finish: (() => void) | null = null;
 
   constructor(job: LoadJob) {
@@ -130,18 +133,31 @@ export class LoadRun {
     }
   }
 
-  /** Sends until done, drains, closes; resolves with the result. */
-  run(): Promise<LoadResult> {
+  /**
+   * Sends until done; resolves once this process's messages are answered (or given up on).
+   * `measureFrom` is when the measurement starts on the run's clock (the end of the warm-up),
+   * the same for every process of the run: a receiver in one process must count what a sender
+   * in another sent; null without a warm-up (everything counts). Then {@link finish} closes
+   * and reports, once every process got here.
+   */
+  run(measureFrom: number | null): Promise<void> {
     const run = this.#run;
     const senders = this.#connections.filter((c) => c.senderId >= 0);
     const done = new Promise<void>((resolve) => {
       this.#finish = resolve;
     });
-    this.#startedAt = run.clock();
-    this.#cpuAtStart = process.cpuUsage();
+    this.#startedAt = measureFrom ?? run.clock();
+    run.measureFrom = measureFrom ?? Number.NEGATIVE_INFINITY;
+    const warmupMs = Math.max(0, (this.#startedAt - run.clock()) / 1000);
+    if (warmupMs === 0) this.#cpuAtStart = process.cpuUsage();
+    else {
+      this.#warmupTimer = setTimeout(() => {
+        this.#cpuAtStart = process.cpuUsage();
+      }, warmupMs);
+    }
     run.sending = true;
     if (this.#job.durationMs !== null) {
-      this.#stopTimer = setTimeout(() => this.stop(), this.#job.durationMs);
+      this.#stopTimer = setTimeout(() => this.stop(), warmupMs + this.#job.durationMs);
     }
     if (this.#job.rate === null) {
       for (const connection of senders) connection.refill();
@@ -150,11 +166,23 @@ export class LoadRun {
       this.#pacer.start();
     }
     if (senders.length === 0 || this.#job.messages === 0) this.stop();
-    return done.then(async () => {
-      this.#cpuPct = this.#cpuSinceStart();
-      await this.#closeAll();
-      return this.#result();
-    });
+    return done;
+  }
+
+  /**
+   * Every process of the run has stopped sending: waits for the last deliveries (publish
+   * mode: other processes' messages may still be on their way), closes, and reports.
+   */
+  async finish(): Promise<LoadResult> {
+    const run = this.#run;
+    const deadline = run.clock() + DRAIN_MS * 1000;
+    while (run.mode === 'publish' && run.clock() - run.lastReceived < QUIET_US) {
+      if (run.clock() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    this.#cpuPct = this.#cpuSinceStart();
+    await this.#closeAll();
+    return this.#result();
   }
 
   /** Stops sending; what is in flight may still arrive (at most DRAIN_MS). */
@@ -164,6 +192,7 @@ export class LoadRun {
     this.#run.sending = false;
     this.#pacer?.stop();
     if (this.#stopTimer !== null) clearTimeout(this.#stopTimer);
+    if (this.#warmupTimer !== null) clearTimeout(this.#warmupTimer);
     const deadline = setTimeout(() => this.#drained(), DRAIN_MS);
     const poll = setInterval(() => {
       if (this.#allAnswered()) {
@@ -182,7 +211,7 @@ export class LoadRun {
   }
 
   #allAnswered(): boolean {
-    if (this.#run.mode === 'publish' && this.#run.clock() - this.#run.lastReceived < 50_000) {
+    if (this.#run.mode === 'publish' && this.#run.clock() - this.#run.lastReceived < QUIET_US) {
       return false; // deliveries to the other receivers may still be on their way
     }
     return this.#connections.every((c) => c.closed || c.unanswered === 0);
@@ -207,7 +236,8 @@ export class LoadRun {
 
   /** This process's CPU time since sending started, as a share of one core (%). */
   #cpuSinceStart(): number {
-    const used = process.cpuUsage(this.#cpuAtStart ?? undefined);
+    if (this.#cpuAtStart === null) return 0; // stopped during the warm-up
+    const used = process.cpuUsage(this.#cpuAtStart);
     const elapsedUs = this.#run.clock() - this.#startedAt;
     return elapsedUs > 0 ? (100 * (used.user + used.system)) / elapsedUs : 0;
   }

@@ -15,8 +15,13 @@ export interface LoadProcess {
   readonly opened: Promise<void>;
   /** The latest counters (a worker reports them every 200 ms). */
   progress(): LoadProgress;
-  /** Starts sending; resolves with the result. */
-  run(): Promise<LoadResult>;
+  /**
+   * Starts sending, measuring from `measureFrom` (the run's clock); resolves once this
+   * process's messages are answered.
+   */
+  run(measureFrom: number | null): Promise<void>;
+  /** Once every process's `run` resolved: closes, and resolves with the result. */
+  finish(): Promise<LoadResult>;
   /** Stops sending early (Ctrl+C); the result still comes. */
   stop(): void;
 }
@@ -26,15 +31,21 @@ export function localProcess(job: LoadJob): LoadProcess {
   return {
     opened: run.open(),
     progress: () => run.progress(),
-    run: () => run.run(),
+    run: (measureFrom) => run.run(measureFrom),
+    finish: () => run.finish(),
     stop: () => run.stop(),
   };
 }
 
-type ToWorker = { type: 'job'; job: LoadJob } | { type: 'start' } | { type: 'stop' };
+type ToWorker =
+  | { type: 'job'; job: LoadJob }
+  | { type: 'start'; measureFrom: number | null }
+  | { type: 'finish' }
+  | { type: 'stop' };
 type FromWorker =
   | { type: 'progress'; progress: LoadProgress }
   | { type: 'opened'; progress: LoadProgress }
+  | { type: 'drained' }
   | { type: 'result'; result: LoadResult }
   | { type: 'error'; message: string };
 
@@ -76,9 +87,14 @@ export function forkedProcess(job: LoadJob): LoadProcess {
   return {
     opened,
     progress: () => latest,
-    run: () => {
+    run: (measureFrom) => {
+      const drained = next('drained').then(() => undefined);
+      send({ type: 'start', measureFrom });
+      return drained;
+    },
+    finish: () => {
       const result = next('result').then((m) => m.result);
-      send({ type: 'start' });
+      send({ type: 'finish' });
       return result;
     },
     stop: () => send({ type: 'stop' }),
@@ -94,15 +110,23 @@ export const benchWorker = {
     // Ctrl+C reaches the whole process group: the parent decides what it means.
     process.on('SIGINT', () => {});
     process.on('disconnect', () => process.exit(ExitCode.INTERRUPTED));
+    const failed = (error: Error): Promise<void> =>
+      reply({ type: 'error', message: error.message });
     return new Promise((resolve) => {
       let run: LoadRun | null = null;
       process.on('message', (message: ToWorker) => {
         if (message.type === 'stop') return run?.stop();
         if (message.type === 'start' && run !== null) {
-          void run.run().then(
-            (result) => reply({ type: 'result', result }).then(() => resolve(ExitCode.OK)),
-            (error: Error) => reply({ type: 'error', message: error.message }),
-          );
+          void run.run(message.measureFrom).then(() => reply({ type: 'drained' }), failed);
+          return;
+        }
+        if (message.type === 'finish' && run !== null) {
+          void run
+            .finish()
+            .then(
+              (result) => reply({ type: 'result', result }).then(() => resolve(ExitCode.OK)),
+              failed,
+            );
           return;
         }
         if (message.type !== 'job') return;

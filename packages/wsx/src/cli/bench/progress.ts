@@ -23,12 +23,13 @@ export class ProgressLine {
   }
 
   /** Sending: elapsed time, counts, the rate over the last interval, errors. */
-  running(read: () => LoadProgress): void {
-    const started = performance.now();
+  running(read: () => LoadProgress, warmupMs: number): void {
+    const started = performance.now() + warmupMs;
     let last = { at: started, received: 0 };
     this.#every(() => {
       const p = read();
       const now = performance.now();
+      if (now < started) return `warming up: ${((started - now) / 1000).toFixed(1)} s to go`;
       const rate = ((p.received - last.received) * 1000) / Math.max(1, now - last.at);
       last = { at: now, received: p.received };
       const seconds = ((now - started) / 1000).toFixed(1);

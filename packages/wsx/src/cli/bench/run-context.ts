@@ -30,6 +30,8 @@ export class RunContext {
   readNow = 0;
   /** The clock when the last message arrived (the end of the throughput window). */
   lastReceived = 0;
+  /** Messages sent (or due) before this time are the warm-up: neither counted nor timed. */
+  measureFrom = Number.POSITIVE_INFINITY;
   sending = false;
   sent = 0;
   received = 0;
@@ -63,6 +65,7 @@ export class RunContext {
   take(wanted: number): number {
     if (!this.sending || wanted <= 0) return 0;
     const k = Math.min(wanted, this.#quota);
+    if (this.clock() < this.measureFrom) return k; // the warm-up is not part of --messages
     this.#quota -= k;
     if (this.#quota === 0) {
       this.sending = false;
@@ -78,8 +81,14 @@ export class RunContext {
     return false;
   }
 
-  /** A message received now, `nanoseconds` after it was sent (or due). */
-  record(nanoseconds: number): void {
+  /** Counts `k` messages sent (or due) at `time`, unless that is during the warm-up. */
+  countSent(k: number, time: number): void {
+    if (time >= this.measureFrom) this.sent += k;
+  }
+
+  /** A message received now, `nanoseconds` after it was sent (or due) at `sentAt`. */
+  record(nanoseconds: number, sentAt: number): void {
+    if (sentAt < this.measureFrom) return; // a warm-up message
     this.received++;
     this.lastReceived = this.readNow;
     this.histogram.record(nanoseconds);

@@ -39,6 +39,7 @@ export function benchSettings({ values, positionals }: ParsedCommand): BenchSett
     url: checkUrl(positionals[0]!).href,
     ...loadOf(read),
     ...lengthOf(read.text('duration'), read.text('messages')),
+    warmupMs: read.duration('warmup', 0) ?? 0,
     connectRate: read.rate('connect-rate') ?? DEFAULTS.connectRate,
     headers: listOption(values, 'header').map(parseHeader),
     protocols: listOption(values, 'subprotocol'),
@@ -79,16 +80,16 @@ class Reader {
     return value === undefined ? undefined : parseRate({ command: COMMAND, option: name }, value);
   }
 
-  duration(name: string): number | undefined {
+  duration(name: string, minMs = 1): number | undefined {
     const value = this.text(name);
     return value === undefined
       ? undefined
-      : parseDuration({ command: COMMAND, option: name }, value, 1);
+      : parseDuration({ command: COMMAND, option: name }, value, minMs);
   }
 }
 
 /** The shape of the load: mode, connections, senders, loop, messages, processes. */
-function loadOf(read: Reader): Omit<BenchPlan, 'url' | 'durationMs' | 'messages'> {
+function loadOf(read: Reader): Omit<BenchPlan, 'url' | 'durationMs' | 'messages' | 'warmupMs'> {
   const mode = read.text('mode') ?? 'echo';
   if (mode !== 'echo' && mode !== 'publish') {
     throw usageError(COMMAND, `--mode is echo or publish (got '${mode}')`);
@@ -212,6 +213,7 @@ export function jobsOf(settings: BenchSettings, epochNs: bigint): LoadJob[] {
       size: settings.size,
       binary: settings.binary,
       durationMs: settings.durationMs,
+      warmupMs: settings.warmupMs,
       messages:
         settings.messages === null
           ? null

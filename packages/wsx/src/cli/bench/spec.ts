@@ -86,11 +86,19 @@ export const benchSpec: CommandSpec = {
           example: '5s',
         },
         {
+          name: 'warmup',
+          short: 'w',
+          kind: 'value',
+          value: '<time>',
+          help: 'send this long first without counting or timing it (JIT, caches, connection ramp); default 0',
+          example: '1s',
+        },
+        {
           name: 'messages',
           short: 'n',
           kind: 'value',
           value: '<n>',
-          help: 'send this many messages in all, then stop once they are answered (instead of --duration)',
+          help: 'send this many messages in all (after the warm-up), then stop once they are answered (instead of --duration)',
           example: '100000',
         },
         {

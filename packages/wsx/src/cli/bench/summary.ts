@@ -15,6 +15,7 @@ export interface BenchPlan {
   readonly size: number;
   readonly binary: boolean;
   readonly durationMs: number | null;
+  readonly warmupMs: number;
   readonly messages: number | null;
   readonly processes: number;
 }
@@ -38,7 +39,9 @@ export interface BenchSummary {
   readonly senders: number;
   /** Sent: messages sent (publish: published). Received: echoes, or publish deliveries. */
   readonly messages: { readonly sent: number; readonly received: number };
-  /** From the first message sent to the last received. */
+  /** The warm-up before measuring (messages sent then are neither counted nor timed). */
+  readonly warmupSeconds: number;
+  /** From the first message measured (after the warm-up) to the last received. */
   readonly seconds: number;
   readonly throughput: { readonly messagesPerSecond: number; readonly megabytesPerSecond: number };
   readonly latencyUs: {
@@ -93,6 +96,7 @@ export function summarize(plan: BenchPlan, results: readonly LoadResult[]): Benc
     connections: { requested: plan.connections, opened, failed },
     senders: plan.mode === 'echo' ? opened : Math.min(plan.senders, opened),
     messages: { sent, received },
+    warmupSeconds: plan.warmupMs / 1000,
     seconds: Math.round(seconds * 1000) / 1000,
     throughput: {
       messagesPerSecond: seconds > 0 ? Math.round(received / seconds) : 0,
@@ -142,7 +146,8 @@ export function loadLine(plan: BenchPlan): string {
       ? `${(plan.durationMs ?? 0) / 1000} s`
       : `${count(plan.messages)} messages`;
   const processes = plan.processes > 1 ? `, ${plan.processes} processes` : '';
-  return `${plan.mode}, ${message}, ${who}, ${loop}, ${length}${processes}`;
+  const warmup = plan.warmupMs > 0 ? ` after ${plan.warmupMs / 1000} s of warm-up` : '';
+  return `${plan.mode}, ${message}, ${who}, ${loop}, ${length}${warmup}${processes}`;
 }
 
 export function formatSummary(summary: BenchSummary, plan: BenchPlan): string {
