@@ -143,14 +143,16 @@ export class LoadConnection implements FrameSink {
       return;
     }
     const stamp = available < STAMP_BYTES ? -1 : readHex8(bytes, at);
-    const sender = stamp < 0 ? -1 : readHex8(bytes, at + 8);
-    if (sender < 0) {
+    if (stamp < 0) {
       run.error('unexpected message');
       return;
     }
     const latencyUs = ((Math.floor(run.readNow) >>> 0) - stamp) >>> 0;
     run.record(latencyUs * 1000, run.readNow - latencyUs);
-    if (sender === this.senderId && this.ownInFlight > 0) this.ownInFlight--;
+    // Only a sender needs to know whose message it is (its own end its flight).
+    if (this.senderId >= 0 && this.ownInFlight > 0 && readHex8(bytes, at + 8) === this.senderId) {
+      this.ownInFlight--;
+    }
   }
 
   onControl(opcode: number, payload: Buffer): void {
