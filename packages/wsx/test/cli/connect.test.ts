@@ -173,7 +173,7 @@ describe('wsx connect, piped', TIMEOUT, () => {
   });
 });
 
-describe('wsx connect: exit status and one-line errors', TIMEOUT, () => {
+describe('wsx connect: exit status and one-line errors', { timeout: 40_000 }, () => {
   it('0 when the server closes normally', async (t) => {
     const { url } = await startServer(t, { message: (ws) => ws.close(1000, 'done') });
     const run = await wsx(['connect', '--keep-open', url], { input: 'x\n' });
@@ -218,7 +218,9 @@ describe('wsx connect: exit status and one-line errors', TIMEOUT, () => {
   });
 
   it('3 when the host name does not resolve', async () => {
-    const run = await wsx(['connect', 'ws://no-such-host.invalid/']);
+    // .invalid never resolves (RFC 6761); without a reachable resolver, the lookup may take a
+    // resolver timeout (EAI_AGAIN), hence the longer wait.
+    const run = await wsx(['connect', 'ws://no-such-host.invalid/'], { ms: 25_000 });
     assert.equal(run.code, 3);
     assert.match(run.stderr, /cannot resolve the host name 'no-such-host\.invalid'/);
   });
