@@ -7,6 +7,7 @@
 // bench/results/latest.{md,json,svg}. Numbers, never pass/fail.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildBefore } from './lib/before.mjs';
 import { findBun } from './lib/bun.mjs';
 import { machine } from './lib/machine.mjs';
 import { parseOptions } from './lib/options.mjs';
@@ -39,7 +40,14 @@ function variantsOf(scenario, options) {
     options.servers.includes(v.id) ||
     options.servers.includes(v.server);
   const hasBun = findBun().path !== null;
-  return variants.filter((v) => wanted(v) && (v.server !== 'bun' || hasBun));
+  const chosen = variants.filter((v) => wanted(v) && (v.server !== 'bun' || hasBun));
+  if (options.before === null) return chosen;
+  // --before: each wsx variant runs again with the wsx of that commit, right after it.
+  return chosen.flatMap((v) =>
+    v.server !== 'wsx'
+      ? [v]
+      : [v, { ...v, id: `${v.id}-before`, server: 'wsx-before', label: `${v.label} (before)` }],
+  );
 }
 
 /** One server process, one measurement. Failures are recorded, not thrown. */
@@ -68,6 +76,11 @@ function progress(scenario, rep, reps, variant, sample) {
 
 async function main() {
   const options = parseOptions(process.argv.slice(2));
+  if (options.before !== null) {
+    const before = buildBefore(options.before);
+    SERVERS['wsx-before'].env = { WSX_MODULE: before.entry };
+    log(`wsx (before) is ${options.before} = ${before.sha}`);
+  }
   const pin = pinning();
   if (pin.server.length === 0) log(`\n*** ${pin.note}: figures are NOT comparable ***\n`);
   pinSelf(pin);

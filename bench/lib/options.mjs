@@ -8,11 +8,12 @@ export const USAGE = `usage: npm run bench -- [options]
   --servers <names>    comma-separated servers: ${Object.keys(SERVERS).join(', ')}, wsx-dedicated,
                        ws-addons-shared
   --reps <n>           repetitions of each measurement (default 3; --quick: 1)
+  --before <git ref>   also run wsx as built from that commit, beside the current one
   --out <dir>          where to write latest.{md,json,svg} (default bench/results; runs with
                        --quick, --only or --servers go to bench/results/tmp unless --out is given)`;
 
 export function parseOptions(argv) {
-  const options = { quick: false, only: null, servers: null, reps: null, out: null };
+  const options = { quick: false, only: null, servers: null, reps: null, out: null, before: null };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -24,6 +25,7 @@ export function parseOptions(argv) {
     else if (arg === '--servers') options.servers = value().split(',');
     else if (arg === '--reps') options.reps = Number(value());
     else if (arg === '--out') options.out = value();
+    else if (arg === '--before') options.before = value();
     else if (arg === '--help' || arg === '-h') {
       console.log(USAGE);
       process.exit(0);
@@ -39,7 +41,8 @@ export function parseOptions(argv) {
   }
   options.reps ??= options.quick ? 1 : 3;
   if (!(Number.isInteger(options.reps) && options.reps >= 1)) throw new Error('--reps is >= 1');
-  const partial = options.quick || options.only !== null || options.servers !== null;
+  const partial =
+    options.quick || options.only !== null || options.servers !== null || options.before !== null;
   options.out ??= new URL(partial ? '../results/tmp/' : '../results/', import.meta.url).pathname;
   return options;
 }

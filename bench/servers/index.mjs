@@ -7,6 +7,8 @@ const NODE = (file) => () => [process.execPath, '--expose-gc', here(file)];
 
 export const SERVERS = {
   wsx: { label: 'wsx', command: NODE('wsx.mjs') },
+  // wsx built from another commit (--before): the same server file, another wsx (WSX_MODULE).
+  'wsx-before': { label: 'wsx (before)', command: NODE('wsx.mjs'), env: {} },
   ws: {
     label: 'ws',
     command: NODE('ws.mjs'),

@@ -10,27 +10,49 @@ export {
   type ReconnectingInfo,
   type ReconnectingOptions,
   ReconnectingWebSocket,
+  type ReconnectingWebSocketEvents,
   type ReconnectOptions,
   reconnecting,
 } from './client/reconnecting.js';
 export { PreparedMessage, prepareMessage } from './core/frame-writer.js';
 export * from './core/index.js';
-export type { ClientOptions } from './node/client-options.js';
 export type { Clock, TimerHandle } from './node/clock.js';
-export type { Message } from './node/message-queue.js';
-export type { SendData } from './node/send-data.js';
-export { type TlsServerOptions, UpgradeHttpRequest } from './node/standalone-server.js';
-export type { PublishOptions } from './node/topics.js';
+export { MemoryTransport } from './node/memory-transport.js';
+export type { Transport } from './node/transport.js';
+export type {
+  ServerHandlers,
+  ServerOptions,
+  TlsServerOptions,
+  UpgradeResult,
+} from './server/options.js';
+export { Rejection, reject } from './server/rejection.js';
+export {
+  type PubSubAdapter,
+  type TopicMessage,
+  Topics,
+  type TopicsOptions,
+} from './server/topics.js';
+export { UpgradeHttpRequest } from './server/upgrade-http-request.js';
+export { UpgradeRequest, type UpgradeSource } from './server/upgrade-request.js';
+export { WebSocketServer, type WebSocketServerEvents } from './server/websocket-server.js';
+export type { ClientOptions, ClientTlsOptions } from './websocket/client-options.js';
+export type {
+  ClientCompressionOptions,
+  ServerCompressionOptions,
+} from './websocket/compression.js';
+export { MemoryBudget } from './websocket/memory-budget.js';
+export type { Message } from './websocket/message-queue.js';
+export type { SendData } from './websocket/send-data.js';
+export type { PublishOptions } from './websocket/topic-hub.js';
 export {
   type BinaryType,
-  type ConnectionHandlers,
-  ReadyState,
   type SendOptions,
   SendStatus,
   type WebSocketOptions,
-} from './node/types.js';
-export { WebSocket } from './node/websocket.js';
-export type { ServerHandlers, ServerOptions, UpgradeResult } from './server/options.js';
-export { Rejection, reject } from './server/rejection.js';
-export { UpgradeRequest, type UpgradeSource } from './server/upgrade-request.js';
-export { WebSocketServer } from './server/websocket-server.js';
+} from './websocket/types.js';
+export {
+  type ConnectionHandlers,
+  type RawData,
+  WebSocket,
+  type WebSocketEvents,
+} from './websocket/websocket.js';

@@ -5,6 +5,7 @@
 
 import { parseArgs } from 'node:util';
 import { usageError } from './cli-error.js';
+import { firstQuoted } from './text.js';
 
 export interface OptionSpec {
   /** The long name, without `--`. */
@@ -84,16 +85,15 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
 function parseArgsMessage(error: Error): string {
   const code = (error as { code?: string }).code;
   const message = error.message.split('\n')[0] ?? '';
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-    const option = /'([^']+)'/.exec(message)?.[1];
-    return option === undefined ? message : `unknown option '${option}'`;
-  }
-  const missing = /^Option '(?:-\w, )?(--[\w-]+) <value>' argument missing$/.exec(message);
-  if (missing !== null) return `option '${missing[1]}' needs a value`;
-  return message.replace(
-    /^Option '(?:-\w, )?(--[\w-]+)' does not take an argument$/,
-    "option '$1' takes no value",
-  );
+  // Its messages quote the option: "Unknown option '--x'", "Option '-H, --header <value>'
+  // argument missing", "Option '--json' does not take an argument".
+  const quoted = firstQuoted(message);
+  if (quoted === null) return message;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option '${quoted}'`;
+  const long = quoted.slice(Math.max(0, quoted.indexOf('--'))).split(' ')[0]!;
+  if (message.endsWith('argument missing')) return `option '${long}' needs a value`;
+  if (message.endsWith('does not take an argument')) return `option '${long}' takes no value`;
+  return message;
 }
 
 export function stringOption(values: OptionValues, name: string): string | undefined {

@@ -50,6 +50,8 @@ const CERTIFICATE_CODES = new Set([
   'CERT_REVOKED',
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
+/** What OpenSSL says when the server answered TLS with plain HTTP. */
+const PLAIN_SERVER_SIGNS = ['wrong version number', 'packet length too long', 'http request'];
 const TRUST_HINT =
   'trust the CA that signed it with --ca <file>, or skip verification with --insecure (for testing only)';
 
@@ -85,9 +87,8 @@ export function describeFailure(error: unknown, context: FailureContext): CliErr
     return new CliError(ExitCode.TLS, `TLS: ${nodeError.message} (${code})`, TRUST_HINT);
   }
   if (code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || code === 'EPROTO') {
-    const plain = /wrong version number|packet length too long|http request/i.test(
-      nodeError.message,
-    );
+    const text = nodeError.message.toLowerCase();
+    const plain = PLAIN_SERVER_SIGNS.some((sign) => text.includes(sign));
     return new CliError(
       ExitCode.TLS,
       `TLS failed: ${nodeError.message.split('\n')[0]} (${code})`,
@@ -140,17 +141,17 @@ function handshakeFailure(error: HandshakeError, context: FailureContext): CliEr
 /** A status other than 101: the status, the body's first line, and what may help. */
 function refusal(error: HandshakeError, context: FailureContext): CliError {
   const status = error.status;
-  const reason = STATUS_CODES[status] ?? 'unknown status';
-  const line = firstLine(error.body);
+  const reason = error.response?.reason || STATUS_CODES[status] || 'unknown status';
+  const line = firstLine(error.response?.body ?? new Uint8Array(0));
   const message = `the server answered ${status} ${reason} instead of 101 Switching Protocols${line === '' ? '' : `: ${line}`}`;
   return new CliError(ExitCode.HANDSHAKE, message, refusalHint(error, context));
 }
 
 function refusalHint(error: HandshakeError, context: FailureContext): string | undefined {
   const status = error.status;
-  const location = Object.entries(error.headers).find(([n]) => n.toLowerCase() === 'location');
+  const location = error.response?.headers.get('Location');
   if (status >= 300 && status < 400 && location !== undefined) {
-    return `it redirects to ${location[1]}: connect there, or pass --follow-redirects`;
+    return `it redirects to ${location}: connect there, or pass --follow-redirects`;
   }
   if (status === 401) {
     return context.credentials
@@ -173,7 +174,7 @@ function refusalHint(error: HandshakeError, context: FailureContext): string | u
 
 function timeoutHint(error: HandshakeError, context: FailureContext): string {
   // A TLS client facing a plain server waits for a TLS answer that never comes.
-  if (context.secure && /\(connecting to /.test(error.message)) {
+  if (context.secure && error.message.includes('(connecting to ')) {
     return 'no TLS answer: does the server speak TLS there? (ws:// rather than wss://)';
   }
   return 'is the address right? raise the limit with --timeout <seconds>';
@@ -190,7 +191,7 @@ function proxyHint(status: number): string | undefined {
 /** The first non-empty line of a response body, cut to 200 characters ('' when none). */
 export function firstLine(body: Uint8Array): string {
   const text = Buffer.from(body.subarray(0, 4096)).toString('utf8');
-  const line = text.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
+  const line = text.split('\n').find((l) => l.trim() !== '') ?? '';
   return truncate(line.trim(), 200);
 }
 

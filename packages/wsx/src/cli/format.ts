@@ -22,9 +22,16 @@ export function describeBinary(bytes: Uint8Array): string {
 /** `text` cut to `max` characters (with `…`), control characters shown as escapes. */
 export function truncate(text: string, max: number): string {
   const cut = text.length > max ? `${text.slice(0, max)}…` : text;
-  return cut.replace(/\p{Cc}/gu, (c) =>
-    c === '\n' ? '\\n' : c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  );
+  let out = '';
+  for (const c of cut) {
+    const code = c.charCodeAt(0);
+    const control = code < 0x20 || (code >= 0x7f && code <= 0x9f);
+    if (!control) out += c;
+    else if (c === '\n') out += '\\n';
+    else if (c === '\t') out += '\\t';
+    else out += `\\x${code.toString(16).padStart(2, '0')}`;
+  }
+  return out;
 }
 
 /** Pretty-printed JSON when `text` is a JSON object or array; otherwise `text` unchanged. */

@@ -36,7 +36,7 @@ function optionLine(option: OptionSpec): string {
 }
 
 function paragraphs(texts: readonly string[]): string[] {
-  return texts.flatMap((text) => [wrap(text, WIDTH - 2, 2).replace(/^/, '  '), '']);
+  return texts.flatMap((text) => [`  ${wrap(text, WIDTH - 2, 2)}`, '']);
 }
 
 /** `wsx <command> --help`. */

@@ -4,6 +4,7 @@
  */
 
 import { usageError } from './cli-error.js';
+import { isDigits, numberWithUnit } from './text.js';
 
 /** Where a value came from, for the error message: the command and the option. */
 export interface ValueSource {
@@ -17,7 +18,7 @@ function invalid(source: ValueSource, text: string, expected: string): never {
 
 /** A whole number from `min` to `max`. */
 export function parseCount(source: ValueSource, text: string, min: number, max: number): number {
-  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  const value = isDigits(text) ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     invalid(source, text, `a whole number from ${min} to ${max.toLocaleString('en-US')}`);
   }
@@ -26,9 +27,15 @@ export function parseCount(source: ValueSource, text: string, min: number, max: 
 
 /** A positive rate: a number, possibly with a fraction (`0.5` per second). */
 export function parseRate(source: ValueSource, text: string): number {
-  const value = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+  const parsed = numberWithUnit(text);
+  const value = parsed !== null && parsed.unit === '' ? parsed.value : Number.NaN;
   if (!(value > 0) || !Number.isFinite(value)) invalid(source, text, 'a positive number');
   return value;
+}
+
+/** The factor of `unit` in `units`, or undefined (own keys only: no `constructor`). */
+function unitOf(units: Readonly<Record<string, number>>, unit: string): number | undefined {
+  return Object.hasOwn(units, unit) ? units[unit] : undefined;
 }
 
 const SIZE_UNITS: Readonly<Record<string, number>> = {
@@ -47,9 +54,9 @@ const SIZE_UNITS: Readonly<Record<string, number>> = {
 
 /** A size in bytes: `64`, `16k` or `16KiB` (1024s), `1MB` (1000s). */
 export function parseSize(source: ValueSource, text: string, min: number, max: number): number {
-  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text);
-  const unit = match === null ? undefined : SIZE_UNITS[match[2]!.toLowerCase()];
-  const value = unit === undefined ? Number.NaN : Math.round(Number(match![1]) * unit);
+  const parsed = numberWithUnit(text);
+  const unit = parsed === null ? undefined : unitOf(SIZE_UNITS, parsed.unit.toLowerCase());
+  const value = unit === undefined ? Number.NaN : Math.round(parsed!.value * unit);
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     invalid(source, text, `a size from ${min} to ${formatBytes(max)} (e.g. 64, 16KiB, 1MiB)`);
   }
@@ -60,9 +67,9 @@ const TIME_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, '': 1000,
 
 /** A duration in milliseconds, from seconds (`10`, `0.5`) or with a unit (`500ms`, `10s`, `2m`). */
 export function parseDuration(source: ValueSource, text: string, minMs: number): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text);
-  const unit = match === null ? undefined : TIME_UNITS[match[2] ?? ''];
-  const value = unit === undefined ? Number.NaN : Number(match![1]) * unit;
+  const parsed = numberWithUnit(text);
+  const unit = parsed === null ? undefined : unitOf(TIME_UNITS, parsed.unit);
+  const value = unit === undefined ? Number.NaN : parsed!.value * unit;
   // setTimeout's ceiling: 2^31 - 1 ms, about 24.8 days.
   if (!Number.isFinite(value) || value < minMs || value > 2 ** 31 - 1) {
     invalid(source, text, 'a duration in seconds, or with a unit (500ms, 10s, 2m)');

@@ -1,7 +1,9 @@
 /** `connect()`: open a client connection and wait for it. */
 
-import type { ClientOptions } from '../node/client-options.js';
-import { WebSocket } from '../node/websocket.js';
+import type { ClientOptions } from '../websocket/client-options.js';
+import { WebSocket } from '../websocket/websocket.js';
+// Installs the client opening that `new WebSocket(url)` uses.
+import './opening.js';
 import {
   type ReconnectingOptions,
   ReconnectingWebSocket,
@@ -65,8 +67,7 @@ export function connect(
       ws.off('open', onOpen);
       reject(error ?? new Error('the connection closed before it opened'));
     };
-    ws.once('open', onOpen);
-    if (ws instanceof WebSocket) ws.once('error', onError);
-    else ws.once('close', onClose);
+    if (ws instanceof WebSocket) ws.once('open', onOpen).once('error', onError);
+    else ws.once('open', onOpen).once('close', onClose);
   });
 }

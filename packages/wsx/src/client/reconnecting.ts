@@ -9,12 +9,15 @@
 import { EventEmitter } from 'node:events';
 import { CloseCode } from '../core/constants.js';
 import { HandshakeError, InvalidStateError, UsageError, WebSocketError } from '../core/errors.js';
-import type { ClientOptions } from '../node/client-options.js';
-import type { Callback } from '../node/driver.js';
-import { type Message, MessageQueue } from '../node/message-queue.js';
-import type { SendData } from '../node/send-data.js';
-import { ReadyState, type SendOptions, SendStatus } from '../node/types.js';
-import { WebSocket } from '../node/websocket.js';
+import { type Clock, systemClock, type TimerHandle } from '../node/clock.js';
+import type { ClientOptions } from '../websocket/client-options.js';
+import type { Callback } from '../websocket/driver-state.js';
+import { type Message, MessageQueue } from '../websocket/message-queue.js';
+import type { SendData } from '../websocket/send-data.js';
+import { ReadyState, type SendOptions, SendStatus } from '../websocket/types.js';
+import { type RawData, WebSocket } from '../websocket/websocket.js';
+// Installs the client opening that `new WebSocket(url)` uses.
+import './opening.js';
 
 /** When and how often to reconnect. */
 export interface ReconnectOptions {
@@ -121,7 +124,25 @@ interface Policy {
  * (code, reason, error?) once, at the end: after `close()`, a close that is not retried, or the
  * last retry failing (`error` is then that failure).
  */
-export class ReconnectingWebSocket extends EventEmitter {
+/** The events of a {@link ReconnectingWebSocket} and their arguments. */
+export interface ReconnectingWebSocketEvents {
+  /** The first connection opened. */
+  open: [ws: WebSocket];
+  /** A later connection opened: resubscribe or resend here. */
+  reconnected: [ws: WebSocket];
+  /** A retry is scheduled. */
+  reconnecting: [info: ReconnectingInfo];
+  message: [data: RawData, isBinary: boolean];
+  /** An error of a connection or of an attempt (emitted only when listened to). */
+  error: [error: Error];
+  drain: [];
+  /** The end: after `close()`, a close that is not retried, or the last retry failing. */
+  close: [code: number, reason: string, error?: Error];
+}
+
+type Emitter = new () => EventEmitter<ReconnectingWebSocketEvents>;
+
+export class ReconnectingWebSocket extends (EventEmitter as unknown as Emitter) {
   readonly #url: string | URL;
   readonly #options: ClientOptions;
   readonly #policy: Policy;
@@ -132,7 +153,8 @@ export class ReconnectingWebSocket extends EventEmitter {
   #everOpened = false;
   /** Retries since the last connection that stayed up `minUptime`. */
   #attempt = 0;
-  #timer: ReturnType<typeof setTimeout> | null = null;
+  readonly #clock: Clock;
+  #timer: TimerHandle | null = null;
   #lastError: Error | null = null;
   /** `close()` was called. */
   #closeCalled = false;
@@ -147,6 +169,7 @@ export class ReconnectingWebSocket extends EventEmitter {
     this.#policy = resolvePolicy(reconnect === true || reconnect === undefined ? {} : reconnect);
     this.#url = url;
     this.#options = client;
+    this.#clock = client.clock ?? systemClock;
     this.#connect();
   }
 
@@ -159,7 +182,8 @@ export class ReconnectingWebSocket extends EventEmitter {
   get readyState(): ReadyState {
     if (this.#ended !== null) return ReadyState.CLOSED;
     if (this.#closeCalled) return ReadyState.CLOSING;
-    return this.#connected ? ReadyState.OPEN : ReadyState.CONNECTING;
+    // Connected: the current connection's own state (one derivation for every facade).
+    return this.#connected && this.#ws !== null ? this.#ws.readyState : ReadyState.CONNECTING;
   }
 
   /** The URL as given. */
@@ -191,7 +215,7 @@ export class ReconnectingWebSocket extends EventEmitter {
     if (ws !== null) ws.close(code, reason); // may throw for an invalid code: nothing changed yet
     this.#closeCalled = true;
     if (ws !== null) return; // its `close` ends this object
-    if (this.#timer !== null) clearTimeout(this.#timer);
+    if (this.#timer !== null) this.#clock.clearTimeout(this.#timer);
     this.#timer = null;
     const final = code ?? CloseCode.NO_STATUS_RECEIVED;
     process.nextTick(() => this.#end(final, reason ?? '', null));
@@ -225,24 +249,24 @@ export class ReconnectingWebSocket extends EventEmitter {
     const ws = new WebSocket(this.#url, this.#options);
     this.#ws = ws;
     ws.on('open', () => this.#onOpen(ws));
-    ws.on('message', (data: Buffer | ArrayBuffer, isBinary: boolean) => {
+    ws.on('message', (data, isBinary) => {
       if (ws !== this.#ws) return;
       this.emit('message', data, isBinary);
       this.#messages?.push(
         isBinary ? Buffer.from(data as ArrayBuffer) : (data as Buffer).toString('utf8'),
       );
     });
-    ws.on('error', (error: Error) => {
+    ws.on('error', (error) => {
       this.#lastError = error;
       if (this.listenerCount('error') > 0) this.emit('error', error);
     });
     ws.on('drain', () => this.emit('drain'));
-    ws.on('close', (code: number, reason: string) => this.#onClose(ws, code, reason));
+    ws.on('close', (code, reason) => this.#onClose(ws, code, reason));
   }
 
   #onOpen(ws: WebSocket): void {
     this.#connected = true;
-    this.#openedAt = Date.now();
+    this.#openedAt = this.#clock.now();
     if (this.#paused) ws.pause();
     if (this.#everOpened) {
       this.emit('reconnected', ws);
@@ -262,7 +286,8 @@ export class ReconnectingWebSocket extends EventEmitter {
       this.#end(code, reason, null);
       return;
     }
-    if (connected && Date.now() - this.#openedAt >= this.#policy.minUptime) this.#attempt = 0;
+    if (connected && this.#clock.now() - this.#openedAt >= this.#policy.minUptime)
+      this.#attempt = 0;
     const attempt = this.#attempt + 1;
     const info: DisconnectInfo = error === null ? { attempt, code, reason } : { attempt, error };
     let retry: boolean;
@@ -278,7 +303,7 @@ export class ReconnectingWebSocket extends EventEmitter {
     }
     this.#attempt = attempt;
     const delay = this.#delay(attempt);
-    this.#timer = setTimeout(() => this.#reconnect(), delay);
+    this.#timer = this.#clock.setTimeout(() => this.#reconnect(), delay);
     this.emit('reconnecting', { ...info, delay } satisfies ReconnectingInfo);
   }
 
@@ -304,7 +329,7 @@ export class ReconnectingWebSocket extends EventEmitter {
    */
   #end(code: number, reason: string, error: Error | null, last?: WebSocket): void {
     if (this.#ended !== null) return;
-    if (this.#timer !== null) clearTimeout(this.#timer);
+    if (this.#timer !== null) this.#clock.clearTimeout(this.#timer);
     this.#timer = null;
     this.#ended = { error: error ?? undefined };
     if (error === null && last !== undefined && !this.#closeCalled) {

@@ -9,8 +9,11 @@
  * "queue a task" requires. Comments quote the standard's steps where they are implemented.
  */
 
-import type { ClientOptions } from '../node/client-options.js';
-import { WebSocket as NodeWebSocket } from '../node/websocket.js';
+import { isToken } from '../core/header-values.js';
+import type { ClientOptions } from '../websocket/client-options.js';
+import { WebSocket as NodeWebSocket } from '../websocket/websocket.js';
+// Installs the client opening that `new WebSocket(url)` uses.
+import './opening.js';
 
 /** How binary messages are exposed: the standard's two values, plus `ws`'s 'nodebuffer'. */
 export type BinaryType = 'blob' | 'arraybuffer' | 'nodebuffer';
@@ -73,9 +76,6 @@ type ReadyState = typeof CONNECTING | typeof OPEN | typeof CLOSING | typeof CLOS
 type Pending =
   | { kind: 'data'; data: string | Uint8Array | null; size: number }
   | { kind: 'close'; code: number | undefined; reason: string };
-
-/** RFC 7230 token: what RFC 6455 §4.1 requires of each `Sec-WebSocket-Protocol` element. */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
  * A WebSocket client with the browser's API.
@@ -147,7 +147,8 @@ export class WebSocket extends EventTarget {
       binaryType: 'nodebuffer',
     });
     inner.on('open', () => this.#onEstablished());
-    inner.on('message', (data: Buffer, isBinary: boolean) => this.#onMessage(data, isBinary));
+    // binaryType 'nodebuffer': every message arrives as a Buffer.
+    inner.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary));
     inner.on('error', () => {
       this.#failed = true;
     });
@@ -501,7 +502,8 @@ function protocolList(protocols: unknown): string[] {
   // and the web-platform tests do.
   const seen = new Set<string>();
   for (const protocol of list) {
-    if (!TOKEN.test(protocol) || seen.has(protocol.toLowerCase())) {
+    // RFC 6455 §4.1: each element is an RFC 7230 token.
+    if (!isToken(protocol) || seen.has(protocol.toLowerCase())) {
       throw new DOMException(`invalid or repeated subprotocol: '${protocol}'`, 'SyntaxError');
     }
     seen.add(protocol.toLowerCase());

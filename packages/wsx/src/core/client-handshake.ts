@@ -12,6 +12,7 @@ import { type ExtensionOffer, parseExtensionHeader } from './extension-header.js
 import {
   includesIgnoreCase,
   isToken,
+  isVisibleAscii,
   parseTokenList,
   parseUpgradeList,
   quoteInput,
@@ -110,7 +111,7 @@ export function buildRequest(options: RequestOptions): Uint8Array {
 
 /** RFC 6455 §3: the resource name is "/" path [ "?" query ], sent in origin-form. */
 function checkPath(path: string): void {
-  if (!path.startsWith('/') || !/^[\x21-\x7e]+$/.test(path)) {
+  if (!path.startsWith('/') || !isVisibleAscii(path)) {
     throw new UsageError(
       `the request path must start with '/' and contain only visible ASCII (got ${quoteInput(path)})`,
     );

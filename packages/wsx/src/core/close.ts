@@ -41,14 +41,19 @@ export function parseClosePayload(payload: Uint8Array): CloseFrame | ClosePayloa
 
 /**
  * Encodes a close payload to send. With no code the payload is empty (RFC 6455 §5.5.1 allows a
- * close frame without a body); 1005 means the same. Throws {@link UsageError} for a code that may
- * not be sent (RFC 6455 §7.4.1: 1005, 1006 and 1015 "MUST NOT be set as a status code in a Close
- * control frame by an endpoint") or a reason longer than 123 bytes in UTF-8.
+ * close frame without a body). Throws {@link UsageError} for a code that may not be sent (RFC
+ * 6455 §7.4.1: 1005, 1006 and 1015 "MUST NOT be set as a status code in a Close control frame by
+ * an endpoint") or a reason longer than 123 bytes in UTF-8.
  */
 export function encodeClosePayload(code?: number, reason = ''): Uint8Array {
-  if (code === undefined || code === CloseCode.NO_STATUS_RECEIVED) {
+  if (code === undefined) {
     if (reason !== '') throw new UsageError('a close reason requires a close code');
     return new Uint8Array(0);
+  }
+  if (code === CloseCode.NO_STATUS_RECEIVED) {
+    throw new UsageError(
+      'close code 1005 may not be sent (RFC 6455 §7.4.1): close without a code to send a close frame that has none',
+    );
   }
   if (!Number.isInteger(code) || !isValidWireCloseCode(code)) {
     throw new UsageError(

@@ -17,10 +17,20 @@ import { CloseCode, MAX_CONTROL_PAYLOAD, Opcode } from './constants.js';
 import { ErrorCode as E, type ErrorCode, InvalidStateError, ProtocolError } from './errors.js';
 import type { ConnectionEvent } from './events.js';
 import { FrameParser } from './frame-parser.js';
-import { checkFrameHeader, type Role } from './frame-rules.js';
+import { COMPRESSED, checkFrameHeader, compressedBound, type Role } from './frame-rules.js';
 import { firstByte, type PreparedMessage, writeFrame, writeTextFrame } from './frame-writer.js';
+import {
+  Action,
+  canSend,
+  Input,
+  isClosing,
+  isReading,
+  Phase,
+  State,
+  stateOf,
+  transition,
+} from './lifecycle.js';
 import { MessageBuffer } from './message-buffer.js';
-import { nextState, State, serverShouldSendEof, Transition } from './state.js';
 import { UTF8_ACCEPT, UTF8_REJECT, utf8ValidateWith } from './utf8.js';
 
 export { ConnectionConfig, type ConnectionOptions } from './connection-config.js';
@@ -42,9 +52,6 @@ export interface InflateWork {
 /** RSV1, the "Per-Message Compressed" bit (RFC 7692 §6), as the 3-bit RSV field. */
 const RSV1 = 0b100;
 
-/** Marks `#messageOpcode` of a compressed message (RSV1 on its first frame). */
-const COMPRESSED = 0x10;
-
 /** Marks `#frame` of a frame with FIN set. */
 const FRAME_FIN = 0x80;
 
@@ -62,6 +69,23 @@ interface Paused {
   pending: Uint8Array[];
   /** End of stream that arrived meanwhile. */
   eof: boolean;
+}
+
+/** A close frame to queue: its payload, and what it says. */
+interface OutgoingClose {
+  readonly payload: Uint8Array;
+  readonly frame: CloseFrame;
+}
+
+/**
+ * A violation found behind events the application has not taken yet (the FAILING phase). Its
+ * close frame waits until they are taken, so that what the application sends in answer to them
+ * goes out first.
+ */
+interface PendingFailure {
+  readonly close: OutgoingClose;
+  /** Whether the batch of events ending with the error event has been taken. */
+  taken: boolean;
 }
 
 /** The closing handshake, once it has begun. */
@@ -88,6 +112,7 @@ class Rare {
   control: MessageBuffer | null = null;
   sending: Sending | null = null;
   closing: Closing | null = null;
+  pendingFailure: PendingFailure | null = null;
 }
 
 /**
@@ -97,13 +122,12 @@ class Rare {
  */
 export class Connection extends FrameParser {
   readonly #config: ConnectionConfig;
-  #state: State = State.OPEN;
+  /** Where the connection is in its lifecycle: see `lifecycle.ts`, the one table of it. */
+  #phase: Phase = Phase.OPEN;
   #events: ConnectionEvent[] | null = null;
   #out: Uint8Array[] | null = null;
   /** Bytes in `#out`. */
   #outBytes = 0;
-  /** Set once input must be ignored: the peer's close arrived, or the connection failed. */
-  #discarding = false;
   // The frame being received.
   /** Its opcode, | FRAME_FIN when it is the last frame of its message. */
   #frame = 0;
@@ -139,9 +163,19 @@ export class Connection extends FrameParser {
     return this.#config.compression;
   }
 
-  /** OPEN, CLOSING or CLOSED; see `state.ts`. */
+  /** OPEN, CLOSING or CLOSED (RFC 6455 §4.1, §7). */
   get state(): State {
-    return this.#state;
+    return stateOf(this.#phase);
+  }
+
+  /** The finer lifecycle phase; see `lifecycle.ts`. */
+  get phase(): Phase {
+    return this.#phase;
+  }
+
+  /** Whether a fragmented message is being sent (`fin: false` until its last fragment). */
+  get isFragmenting(): boolean {
+    return this.#sending !== null;
   }
 
   /** The close frame we sent, if any. */
@@ -183,7 +217,7 @@ export class Connection extends FrameParser {
    * connection fails until the transport is closed.
    */
   closeExpected(): boolean {
-    return this.#state === State.CLOSING;
+    return isClosing(this.#phase);
   }
 
   // The fields of #rare, read as null while it does not exist; writing null does not create it.
@@ -202,6 +236,12 @@ export class Connection extends FrameParser {
   }
   get #closing(): Closing | null {
     return this.#rare?.closing ?? null;
+  }
+  get #pendingFailure(): PendingFailure | null {
+    return this.#rare?.pendingFailure ?? null;
+  }
+  set #pendingFailure(pending: PendingFailure | null) {
+    if (pending !== null || this.#rare !== null) this.#rareState().pendingFailure = pending;
   }
   set #closing(closing: Closing | null) {
     if (closing !== null || this.#rare !== null) this.#rareState().closing = closing;
@@ -230,7 +270,7 @@ export class Connection extends FrameParser {
    * in place and messages may be views of it. Never throws because of what the peer sent.
    */
   receiveData(data: Uint8Array): void {
-    if (this.#discarding || this.#state === State.CLOSED || data.length === 0) return;
+    if (!isReading(this.#phase) || data.length === 0) return;
     if (this.#paused !== null) {
       this.#paused.pending.push(data);
       return;
@@ -248,7 +288,7 @@ export class Connection extends FrameParser {
 
   /** Parses input that waited while a message was inflated, until done or paused again. */
   #resume(paused: Paused): void {
-    while (paused.pending.length > 0 && this.#paused === null && !this.#discarding) {
+    while (paused.pending.length > 0 && this.#paused === null && isReading(this.#phase)) {
       this.#parse(paused.pending.shift()!);
     }
     if (this.#paused !== null) {
@@ -277,7 +317,7 @@ export class Connection extends FrameParser {
    */
   completeWork(payload: Uint8Array): void {
     const paused = this.#paused;
-    if (paused === null || this.#discarding) return;
+    if (paused === null || !isReading(this.#phase)) return;
     this.#paused = null;
     const work = paused.work;
     if (payload.length > this.maxMessageSize) {
@@ -301,7 +341,7 @@ export class Connection extends FrameParser {
    * (1009), else the compressed data was invalid (1007).
    */
   failWork(tooBig: boolean, detail = ''): void {
-    if (this.#paused === null || this.#discarding) return;
+    if (this.#paused === null || !isReading(this.#phase)) return;
     this.#paused = null;
     if (tooBig) {
       this.#protocolError(
@@ -325,16 +365,13 @@ export class Connection extends FrameParser {
    * returned, once, by {@link dataToSend} if it was not sent yet.
    */
   receiveEof(): void {
-    if (this.#state === State.CLOSED) return;
-    if (this.#paused !== null && !this.#discarding) {
+    if (this.#phase === Phase.CLOSED) return;
+    if (this.#paused !== null && isReading(this.#phase)) {
       // Deliver the message being inflated (and what came before the end) first.
       this.#paused.eof = true;
       return;
     }
-    this.#discarding = true;
-    this.#paused = null;
-    this.#state = nextState(this.#state, Transition.EOF_RECEIVED);
-    this.#sendEof();
+    this.#advance(Input.EOF);
   }
 
   /** How many bytes {@link dataToSend} would return now (what is queued, not yet taken). */
@@ -342,8 +379,18 @@ export class Connection extends FrameParser {
     return this.#outBytes;
   }
 
-  /** Events since the last call, in order. */
+  /**
+   * Events since the last call, in order. After a protocol violation, the `error` event comes
+   * after the messages that arrived complete before it; the connection is failed (its close
+   * frame queued) once that batch has been taken and the next call to this method or to
+   * {@link dataToSend} is made, so the answers to those messages go out before the close frame.
+   */
   eventsReceived(): readonly ConnectionEvent[] {
+    const pending = this.#pendingFailure;
+    if (pending !== null) {
+      if (pending.taken) this.#advance(Input.EVENTS_TAKEN);
+      else pending.taken = true;
+    }
     const events = this.#events;
     if (events === null) return NO_EVENTS;
     this.#events = null;
@@ -362,6 +409,7 @@ export class Connection extends FrameParser {
    * "close the sending side of the transport now"; nothing follows it.
    */
   dataToSend(): readonly Uint8Array[] {
+    if (this.#pendingFailure?.taken === true) this.#advance(Input.EVENTS_TAKEN);
     const out = this.#out;
     if (out === null) return NO_DATA;
     this.#out = null;
@@ -462,7 +510,10 @@ export class Connection extends FrameParser {
   sendClose(code?: number, reason = ''): void {
     this.#assertOpen('close');
     const payload = encodeClosePayload(code, reason);
-    this.#writeClose(payload, { code: code ?? CloseCode.NO_STATUS_RECEIVED, reason });
+    this.#advance(Input.SEND_CLOSE, {
+      payload,
+      frame: { code: code ?? CloseCode.NO_STATUS_RECEIVED, reason },
+    });
   }
 
   /**
@@ -471,16 +522,16 @@ export class Connection extends FrameParser {
    * detail in `reason`.
    */
   fail(code: number, reason = ''): void {
+    // A violation already waiting fails the connection first, with its own close code.
+    if (this.#phase === Phase.FAILING) this.#advance(Input.EVENTS_TAKEN);
     // 1006 means the transport is already gone: there is no one to send a close frame to.
-    if (this.#state === State.OPEN && code !== CloseCode.ABNORMAL_CLOSURE) {
-      this.#writeClose(encodeClosePayload(code, reason), { code, reason });
-    }
-    this.#discarding = true;
-    this.#paused = null;
-    this.#state = nextState(this.#state, Transition.FAILED);
-    // "When failing the connection, a server closes the TCP connection without waiting for the
-    // client" (RFC 6455 §7.1.7: "the endpoint ... SHOULD ... _Close the WebSocket Connection_").
-    if (this.role === 'server') this.#sendEof();
+    const close =
+      code === CloseCode.ABNORMAL_CLOSURE
+        ? null
+        : { payload: encodeClosePayload(code, reason), frame: { code, reason } };
+    // RFC 6455 §7.1.7: when failing the connection, a server closes the TCP connection without
+    // waiting for the client (the FAIL transition's SERVER_HALF_CLOSE).
+    this.#advance(Input.FAIL, close);
   }
 
   // ---- Frame validation (the FrameParser hooks) ----------------------------------------------
@@ -590,7 +641,8 @@ export class Connection extends FrameParser {
       payload = data.subarray(start, end);
     } else {
       const message = this.#messageBuffer();
-      message.append(data, start, end, this.#config.alloc, this.#config.maxMessageSize);
+      const room = compressedBound(this.#config.maxMessageSize);
+      message.append(data, start, end, this.#config.alloc, room);
       if (!frameEnd || this.#frame < FRAME_FIN) return true;
       payload = message.contents(EMPTY);
     }
@@ -689,49 +741,75 @@ export class Connection extends FrameParser {
     const closing = this.#closingState();
     closing.received = parsed;
     this.#emit({ type: 'close', code: parsed.code, reason: parsed.reason });
-    if (this.#state === State.OPEN) {
-      closing.receivedThenSent = true;
-      // Echo the code; a close without a code is answered with a close without a code.
-      this.#writeClose(payload.length === 0 ? EMPTY : payload.slice(0, 2), {
-        code: parsed.code,
-        reason: '',
-      });
-    }
-    this.#state = nextState(this.#state, Transition.CLOSE_RECEIVED);
-    // After the peer's close frame nothing more may follow (RFC 6455 §5.5.1): stop reading.
-    this.#discarding = true;
-    if (this.role === 'server' && serverShouldSendEof(this.#closeProgress(closing))) {
-      this.#sendEof();
-    }
+    if (this.#phase === Phase.OPEN) closing.receivedThenSent = true;
+    // Echo the code (sent only from OPEN: see the table); a close without a code is answered with
+    // a close without a code. After the peer's close frame nothing more may follow (RFC 6455
+    // §5.5.1): input stops, and a server whose close handshake is now complete closes TCP.
+    this.#advance(Input.RECEIVE_CLOSE, {
+      payload: payload.length === 0 ? EMPTY : payload.slice(0, 2),
+      frame: { code: parsed.code, reason: '' },
+    });
     return false;
-  }
-
-  #closeProgress(closing: Closing) {
-    return {
-      closeSent: closing.sent !== null,
-      closeReceived: closing.received !== null,
-      failed: closing.failure !== null,
-    };
   }
 
   // ---- Failure -----------------------------------------------------------------------------
 
-  /** The one path for every violation by the peer: report it, then fail the connection. */
+  /**
+   * The one path for every violation by the peer: report it, stop reading, and fail the
+   * connection. Messages that arrived complete before the violation are still delivered first,
+   * and answered: when events are waiting to be taken, the close frame waits for them (see
+   * {@link eventsReceived}). The connection stays OPEN meanwhile, so answers can be sent.
+   */
   #protocolError(code: ErrorCode, closeCode: number, message: string): false {
     const error = new ProtocolError(code, closeCode, message);
     this.#closingState().failure = error;
-    this.#emit({ type: 'error', error });
     // The reason is the short, fixed description of the violation: it helps the peer's developer
     // and carries nothing from our side.
-    this.fail(closeCode, message.length <= 123 ? message : '');
+    const reason = message.length <= 123 ? message : '';
+    const close = {
+      payload: encodeClosePayload(closeCode, reason),
+      frame: { code: closeCode, reason },
+    };
+    const waiting = this.#events !== null;
+    this.#emit({ type: 'error', error });
+    if (waiting) {
+      this.#pendingFailure = { close, taken: false };
+      this.#advance(Input.VIOLATION);
+    } else {
+      this.#advance(Input.FAIL, close);
+    }
     return false;
+  }
+
+  /**
+   * Moves the lifecycle (see `lifecycle.ts`) and carries out the transition's actions. `close` is
+   * the close frame to send if the transition sends one: undefined for the pending failure's,
+   * null for none.
+   */
+  #advance(input: Input, close?: OutgoingClose | null): void {
+    const [next, actions] = transition(this.#phase, input);
+    this.#phase = next;
+    if ((actions & Action.SEND_CLOSE_FRAME) !== 0) {
+      const frame = close === undefined ? (this.#pendingFailure?.close ?? null) : close;
+      if (frame !== null) {
+        this.#sendControl(Opcode.CLOSE, frame.payload);
+        this.#closingState().sent = frame.frame;
+        this.#sending = null;
+      }
+    }
+    if (next !== Phase.FAILING) this.#pendingFailure = null;
+    if ((actions & Action.STOP_READING) !== 0) this.#paused = null;
+    const halfClose =
+      (actions & Action.HALF_CLOSE) !== 0 ||
+      ((actions & Action.SERVER_HALF_CLOSE) !== 0 && this.role === 'server');
+    if (halfClose) this.#sendEof();
   }
 
   // ---- Sending -----------------------------------------------------------------------------
 
   #assertOpen(what: string): void {
-    if (this.#state !== State.OPEN) {
-      throw new InvalidStateError(`cannot ${what}: the connection is ${stateName(this.#state)}`);
+    if (!canSend(this.#phase)) {
+      throw new InvalidStateError(`cannot ${what}: the connection is ${stateName(this.state)}`);
     }
   }
 
@@ -762,13 +840,6 @@ export class Connection extends FrameParser {
     const { slab, masks } = this.#config;
     const mask = masks === null ? null : masks.next();
     this.#outBytes += writeFrame(slab, this.#output(), firstByte(true, 0, opcode), payload, mask);
-  }
-
-  #writeClose(payload: Uint8Array, frame: CloseFrame): void {
-    this.#sendControl(Opcode.CLOSE, payload);
-    this.#closingState().sent = frame;
-    this.#sending = null;
-    this.#state = nextState(this.#state, Transition.CLOSE_SENT);
   }
 
   #sendEof(): void {

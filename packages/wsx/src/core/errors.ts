@@ -45,6 +45,7 @@ export const ErrorCode = {
   FORBIDDEN_ORIGIN: 'WSX_ERR_FORBIDDEN_ORIGIN',
   UNKNOWN_PATH: 'WSX_ERR_UNKNOWN_PATH',
   SERVER_CLOSING: 'WSX_ERR_SERVER_CLOSING',
+  SERVER_BUSY: 'WSX_ERR_SERVER_BUSY',
   UNEXPECTED_STATUS: 'WSX_ERR_UNEXPECTED_STATUS',
   INVALID_ACCEPT: 'WSX_ERR_INVALID_ACCEPT',
   UNEXPECTED_PROTOCOL: 'WSX_ERR_UNEXPECTED_PROTOCOL',
@@ -94,36 +95,51 @@ export class ProtocolError extends WebSocketError {
   }
 }
 
-const NO_BODY = new Uint8Array(0);
-
 /**
  * The opening handshake failed.
  *
  * On the server, {@link status} is the HTTP status to answer with (400, 403, 405, 426, 431) and
  * {@link headers} the headers that answer must carry (`Sec-WebSocket-Version: 13` with a 426).
- * On the client, {@link status} is the status the server sent, or 0 when there was none; when
- * the server answered with something other than 101, {@link headers} are its response headers and
- * {@link body} the bytes of its body that arrived with the head (a page saying why).
+ * On the client, {@link status} is the status the server sent, or 0 when there was none.
  *
  * @see RFC 6455 §4.2.1, §4.2.2, §4.4
  */
 export class HandshakeError extends WebSocketError {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
-  /** The response body received with a refusal (client side); empty otherwise. */
-  readonly body: Uint8Array;
+  /**
+   * On the client, the server's answer when it refused the upgrade (any status but 101): its
+   * head and the first bytes of its body (at most 4 KiB), which often say why. Null otherwise.
+   */
+  readonly response: RefusedResponse | null;
 
   constructor(
     code: ErrorCode,
     status: number,
     message: string,
-    options?: { headers?: Readonly<Record<string, string>>; body?: Uint8Array; cause?: unknown },
+    options?: {
+      headers?: Readonly<Record<string, string>>;
+      cause?: unknown;
+      response?: RefusedResponse;
+    },
   ) {
     super(code, message, options);
     this.status = status;
     this.headers = options?.headers ?? {};
-    this.body = options?.body ?? NO_BODY;
+    this.response = options?.response ?? null;
   }
+}
+
+/** A server's answer refusing an upgrade, as the client received it. */
+export interface RefusedResponse {
+  readonly status: number;
+  readonly reason: string;
+  /** The response's header fields, looked up case-insensitively. */
+  readonly headers: { get(name: string): string | undefined; readonly raw: readonly string[] };
+  /** The start of the body: at most 4 KiB (de-chunked), or less if the server sent less. */
+  readonly body: Uint8Array;
+  /** Whether the body was longer than what `body` holds. */
+  readonly truncated: boolean;
 }
 
 /** An operation was attempted in a state that does not allow it (sending after close). */

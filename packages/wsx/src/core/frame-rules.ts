@@ -23,9 +23,24 @@ export type Violation = readonly [code: ErrorCode, closeCode: number, message: s
 const PROTOCOL = CloseCode.PROTOCOL_ERROR;
 const TOO_BIG = CloseCode.MESSAGE_TOO_BIG;
 
+/** Marks a message opcode whose message is compressed (RSV1 on its first frame, RFC 7692 §6). */
+export const COMPRESSED = 0x10;
+
+/**
+ * The most a message of `size` bytes can take once compressed: zlib's `deflateBound` for any
+ * window and memory setting (`n + n/8 + n/64 + 5`, rounded up), stored blocks included. A limit
+ * of `maxMessageSize` is on the message: its compressed frames may be this much larger, and the
+ * message itself still stops at the limit while it is inflated (RFC 7692 §8.1, zip bombs).
+ */
+export function compressedBound(size: number): number {
+  if (!Number.isFinite(size)) return size;
+  return size + Math.ceil(size / 8) + Math.ceil(size / 64) + 5;
+}
+
 /**
  * Why a frame header is not acceptable, or null. `messageOpcode` is the opcode of the data
- * message being received (0 when none) and `messageLength` the bytes it holds so far.
+ * message being received (0 when none; | {@link COMPRESSED} for a compressed one) and
+ * `messageLength` the bytes it holds so far.
  */
 export function checkFrameHeader(
   limits: FrameLimits,
@@ -65,11 +80,15 @@ export function checkFrameHeader(
     return [E.EXPECTED_CONTINUATION, PROTOCOL, 'new data frame inside a fragmented message'];
   }
   // §10.4: limits on frame and message size, checked on the declared length before buffering.
-  if (length > limits.maxFrameSize) {
-    return [E.FRAME_TOO_BIG, TOO_BIG, `frame of ${length} bytes exceeds ${limits.maxFrameSize}`];
+  // Compressed data may be a little larger than the message it holds (see compressedBound).
+  const compressed = opcode === Opcode.CONTINUATION ? messageOpcode >= COMPRESSED : rsv !== 0;
+  const maxFrame = compressed ? compressedBound(limits.maxFrameSize) : limits.maxFrameSize;
+  if (length > maxFrame) {
+    return [E.FRAME_TOO_BIG, TOO_BIG, `frame of ${length} bytes exceeds ${maxFrame}`];
   }
+  const maxMessage = compressed ? compressedBound(limits.maxMessageSize) : limits.maxMessageSize;
   const total = (opcode === Opcode.CONTINUATION ? messageLength : 0) + length;
-  if (total > limits.maxMessageSize) {
+  if (total > maxMessage) {
     return [E.MESSAGE_TOO_BIG, TOO_BIG, `message exceeds ${limits.maxMessageSize} bytes`];
   }
   return null;

@@ -253,6 +253,14 @@ export class PreparedMessage {
     this.binary = binary;
     this.compressed = compressed;
   }
+
+  /** The frame's payload (compressed, when `compressed`), as a view of the frame. */
+  payload(): Uint8Array {
+    if (this.chunks.length === 2) return this.chunks[1]!;
+    const frame = this.chunks[0]!;
+    const length = frame[1]! & 0x7f;
+    return frame.subarray(2 + (length === 126 ? 2 : length === 127 ? 8 : 0));
+  }
 }
 
 /**

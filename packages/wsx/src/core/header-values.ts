@@ -9,19 +9,73 @@
  * RFC 7230 §3.2.6: `tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" /
  * "_" / "`" / "|" / "~" / DIGIT / ALPHA`. Indexed by char code; 1 for a tchar.
  */
-const TCHAR = (() => {
+const TCHAR = alphanumericTable("!#$%&'*+-.^_`|~");
+
+/**
+ * A table of the ASCII characters allowed in some syntax, indexed by char code (1: allowed):
+ * letters, digits and `symbols`. Scanning with it is one step per character, whatever the input.
+ */
+export function alphanumericTable(symbols: string): Uint8Array {
   const table = new Uint8Array(128);
-  const symbols = "!#$%&'*+-.^_`|~";
   for (let i = 0; i < symbols.length; i++) table[symbols.charCodeAt(i)] = 1;
   for (let c = 0x30; c <= 0x39; c++) table[c] = 1;
   for (let c = 0x41; c <= 0x5a; c++) table[c] = 1;
   for (let c = 0x61; c <= 0x7a; c++) table[c] = 1;
   return table;
-})();
+}
 
 /** Whether the char code `code` is a `tchar`. @see RFC 7230 §3.2.6 */
 export function isTokenChar(code: number): boolean {
   return code < 128 && TCHAR[code] === 1;
+}
+
+/** Whether every character of `s` is visible ASCII (VCHAR, %x21-7E), and there is one. */
+export function isVisibleAscii(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const code = s.charCodeAt(i);
+    if (code <= 0x20 || code >= 0x7f) return false;
+  }
+  return true;
+}
+
+/** Whether `s` holds a control character other than HTAB (CTL in RFC 5234, less HTAB). */
+export function hasControlChar(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const code = s.charCodeAt(i);
+    if ((code < 0x20 && code !== 0x09) || code === 0x7f) return true;
+  }
+  return false;
+}
+
+/** Whether every character of `s` is a decimal digit, and there is at least one. */
+export function isDigits(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const code = s.charCodeAt(i);
+    if (code < 0x30 || code > 0x39) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether `s` starts with a URI scheme and a colon (RFC 3986 §3.1: `ALPHA *( ALPHA / DIGIT / "+"
+ * / "-" / "." ) ":"`).
+ */
+export function hasScheme(s: string): boolean {
+  const colon = s.indexOf(':');
+  if (colon < 1 || !isAlpha(s.charCodeAt(0))) return false;
+  for (let i = 1; i < colon; i++) {
+    const c = s.charCodeAt(i);
+    if (!isAlpha(c) && !(c >= 0x30 && c <= 0x39) && c !== 0x2b && c !== 0x2d && c !== 0x2e) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function isAlpha(code: number): boolean {
+  return (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
 }
 
 /**

@@ -9,7 +9,15 @@
  */
 
 import { ErrorCode, HandshakeError, UsageError } from './errors.js';
-import { isOws, isToken, quoteInput, sliceTrimmed } from './header-values.js';
+import {
+  hasControlChar,
+  isDigits,
+  isOws,
+  isToken,
+  isVisibleAscii,
+  quoteInput,
+  sliceTrimmed,
+} from './header-values.js';
 
 /** Same as Node's default `--max-http-header-size`, so wsx and `node:http` agree. */
 export const DEFAULT_MAX_HEAD_SIZE = 16384;
@@ -57,8 +65,6 @@ export type HeaderInit =
 
 const CR = 0x0d;
 const LF = 0x0a;
-const HTTP_VERSION = /^HTTP\/[0-9]\.[0-9]$/;
-const STATUS_CODE = /^[0-9]{3}$/;
 
 /**
  * Header fields, looked up case-insensitively.
@@ -280,7 +286,7 @@ function parseRequestLine(line: string): [method: string, target: string, versio
     isToken(method) &&
     target !== '' &&
     isVisibleAscii(target) &&
-    HTTP_VERSION.test(version);
+    isHttpVersion(version);
   if (!valid) throw malformed('request', `malformed request line ${quoteInput(line)}`);
   return [method, target, version];
 }
@@ -294,9 +300,10 @@ function parseStatusLine(line: string): [version: string, status: number, reason
   const code = line.slice(9, 12);
   const rest = line.slice(12);
   const valid =
-    HTTP_VERSION.test(version) &&
+    isHttpVersion(version) &&
     line[8] === ' ' &&
-    STATUS_CODE.test(code) &&
+    code.length === 3 &&
+    isDigits(code) &&
     (rest === '' || rest[0] === ' ') &&
     !hasControlChar(rest);
   if (!valid) throw malformed('response', `malformed status line ${quoteInput(line)}`);
@@ -337,24 +344,19 @@ function parseField(line: string, side: Side, raw: string[]): void {
  * RFC 7230 §3.2: `field-vchar = VCHAR / obs-text`, plus SP and HTAB inside a value: anything
  * else below 0x20, and DEL, is a control character.
  */
-function hasControlChar(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const code = s.charCodeAt(i);
-    if ((code < 0x20 && code !== 0x09) || code === 0x7f) return true;
-  }
-  return false;
+/** RFC 7230 §2.6: `HTTP-version = "HTTP/" DIGIT "." DIGIT`. */
+function isHttpVersion(s: string): boolean {
+  return (
+    s.length === 8 &&
+    s.startsWith('HTTP/') &&
+    isDigits(s.slice(5, 6)) &&
+    s[6] === '.' &&
+    isDigits(s.slice(7))
+  );
 }
 
 function isAscii(bytes: Uint8Array): boolean {
   for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return false;
-  return true;
-}
-
-function isVisibleAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const code = s.charCodeAt(i);
-    if (code <= 0x20 || code >= 0x7f) return false;
-  }
   return true;
 }
 

@@ -30,6 +30,7 @@ export {
   HandshakeError,
   InvalidStateError,
   ProtocolError,
+  type RefusedResponse,
   UsageError,
   WebSocketError,
 } from './errors.js';
@@ -48,6 +49,7 @@ export {
   parseExtensionHeader,
 } from './extension-header.js';
 export type { Allocator, RandomFill } from './frame-writer.js';
+export { type CollectedHead, HeadReader } from './head-reader.js';
 export {
   DEFAULT_MAX_HEAD_SIZE,
   DEFAULT_MAX_HEADER_COUNT,
@@ -61,6 +63,7 @@ export {
   parseRequestHead,
   parseResponseHead,
 } from './http-head.js';
+export { Phase, ReadyState, State } from './lifecycle.js';
 export {
   type AcceptOptions,
   buildAcceptResponse,
@@ -74,5 +77,4 @@ export {
   selectSubprotocol,
   validateRequest,
 } from './server-handshake.js';
-export { State } from './state.js';
 export { isValidUtf8, type Utf8Check } from './utf8.js';

@@ -326,7 +326,13 @@ const REASONS: Readonly<Record<number, string>> = {
 };
 
 /** RFC 7230 §3.1.2: `reason-phrase = *( HTAB / SP / VCHAR / obs-text )`. */
-const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
+function isReasonPhrase(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const code = s.charCodeAt(i);
+    if (code > 0xff || (code < 0x20 && code !== 0x09) || code === 0x7f) return false;
+  }
+  return true;
+}
 
 /** Headers a rejection sets itself (it frames its own body), lower-cased. */
 const REJECT_RESERVED = new Set(['content-length', 'transfer-encoding']);
@@ -356,7 +362,7 @@ export function buildRejectResponse(status: number, options: RejectOptions = {})
     throw new UsageError(`a handshake rejection needs a status from 200 to 599 (got ${status})`);
   }
   const reason = options.reason ?? REASONS[status] ?? defaultReason(status);
-  if (!REASON_PHRASE.test(reason)) {
+  if (!isReasonPhrase(reason)) {
     throw new UsageError(`invalid reason phrase ${quoteInput(reason)}`);
   }
   const rawBody = options.body ?? `${status} ${reason}\n`;

@@ -39,7 +39,7 @@ export interface DeflateElement {
  * RFC 7692 §7.1.2.1, §7.1.2.2: "a decimal integer value without leading zeroes between 8 to 15,
  * inclusive", with `server-max-window-bits = 1*DIGIT`. No sign, no leading zero, no spaces.
  */
-const WINDOW_BITS = /^(?:[89]|1[0-5])$/;
+const WINDOW_BITS = new Set(['8', '9', '10', '11', '12', '13', '14', '15']);
 
 /**
  * Reads the parameters of one permessage-deflate element (an offer or a response: RFC 7692 §7,
@@ -74,12 +74,12 @@ export function readDeflateElement(params: ExtensionOffer['params']): DeflateEle
       case SERVER_MAX_WINDOW_BITS:
         // §7.1.2.1: "This parameter has a decimal integer value" (a value is required).
         if (value === true) return `parameter ${name} requires a value`;
-        if (!WINDOW_BITS.test(value)) return invalidWindowBits(name, value);
+        if (!WINDOW_BITS.has(value)) return invalidWindowBits(name, value);
         element.serverMaxWindowBits = Number(value);
         break;
       case CLIENT_MAX_WINDOW_BITS:
         // §7.1.2.2: "This parameter has no value or a decimal integer value".
-        if (value !== true && !WINDOW_BITS.test(value)) return invalidWindowBits(name, value);
+        if (value !== true && !WINDOW_BITS.has(value)) return invalidWindowBits(name, value);
         element.clientMaxWindowBits = value === true ? true : Number(value);
         break;
       default:

@@ -17,7 +17,7 @@
  *   2^(windowBits+2) + 2^(memLevel+9) bytes (300 KiB at the defaults 15/8).
  */
 
-import { SyncZlib } from './sync-zlib.js';
+import { SyncZlib, type ZlibRun } from './sync-zlib.js';
 
 const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 
@@ -81,28 +81,85 @@ export class Inflater {
   }
 
   /**
-   * "Append 4 octets of 0x00 0x00 0xff 0xff to the tail end of the payload of the message.
-   * Decompress the resulting data using DEFLATE." Stops as soon as the output passes `limit`.
+   * Starts inflating one message: "Append 4 octets of 0x00 0x00 0xff 0xff to the tail end of the
+   * payload of the message. Decompress the resulting data using DEFLATE." The job stops as soon
+   * as the output passes `limit`, and fails a message whose data ends inside a block (the tail
+   * would then come back as message data). Run it with {@link InflateJob.step}.
    */
-  inflate(data: Uint8Array, limit: number): Buffer | InflateFailure {
+  start(data: Uint8Array, limit: number): InflateJob {
     this.#engine ??= SyncZlib.create({
       mode: 'inflate',
       windowBits: this.windowBits,
       contextTakeover: this.contextTakeover,
       chunkSize: 16 * 1024, // used by the one-shot fallback only
     });
-    const input = Buffer.allocUnsafe(data.length + 4);
-    input.set(data, 0);
-    TAIL.copy(input, data.length);
-    const out = this.#engine.process(input, limit);
-    // A failed engine closed itself: the next message (another connection's) gets a new one.
-    if (typeof out === 'string') this.#engine = null;
-    return out;
+    return new InflateJob(this, this.#engine, data, limit);
+  }
+
+  /** Inflates a whole message at once. */
+  inflate(data: Uint8Array, limit: number): Buffer | InflateFailure {
+    return this.start(data, limit).step(Number.POSITIVE_INFINITY) as Buffer | InflateFailure;
+  }
+
+  /**
+   * A job is done with `engine`: a failed engine closed itself, and one a job took away (see
+   * {@link InflateJob}) is closed unless the inflater has none.
+   */
+  release(engine: SyncZlib, failed: boolean): void {
+    if (this.#engine === engine) {
+      if (failed) this.#engine = null; // the next message (maybe another connection's) gets a new one
+    } else if (!failed) {
+      if (this.#engine === null) this.#engine = engine;
+      else engine.close();
+    }
+  }
+
+  /** A job needs more than one step: without context takeover, it keeps this engine. */
+  detach(engine: SyncZlib): void {
+    if (!this.contextTakeover && this.#engine === engine) this.#engine = null;
   }
 
   close(): void {
     this.#engine?.close();
     this.#engine = null;
+  }
+}
+
+/**
+ * One message being inflated, in steps of bounded output, so that a large message cannot hold
+ * the event loop (a 16 KB message can inflate to 16 MiB: ~100 ms of zlib at once). Most
+ * messages finish in their first step. A job that needs more steps on a shared inflater (no
+ * context takeover) takes its zlib stream along, and the inflater opens another for the other
+ * connections meanwhile; with context takeover the stream is the connection's own, and the
+ * connection reads nothing else until its message is inflated.
+ */
+export class InflateJob {
+  readonly #inflater: Inflater;
+  readonly #engine: SyncZlib;
+  readonly #run: ZlibRun;
+  #detached = false;
+  /** Bytes of output so far. */
+  produced = 0;
+
+  constructor(inflater: Inflater, engine: SyncZlib, data: Uint8Array, limit: number) {
+    this.#inflater = inflater;
+    this.#engine = engine;
+    this.#run = engine.start(data, TAIL, limit);
+  }
+
+  /** Inflates until done, or until about `budget` more bytes were produced ('more'). */
+  step(budget: number): Buffer | InflateFailure | 'more' {
+    const result = this.#run.step(budget);
+    this.produced = this.#run.produced;
+    if (result === 'more') {
+      if (!this.#detached) {
+        this.#detached = true;
+        this.#inflater.detach(this.#engine);
+      }
+      return 'more';
+    }
+    this.#inflater.release(this.#engine, typeof result === 'string');
+    return result;
   }
 }
 

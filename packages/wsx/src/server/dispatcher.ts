@@ -7,19 +7,25 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { buildRejectResponse } from '../core/server-handshake.js';
-import type { WebSocketServer } from './websocket-server.js';
+import type { UpgradeSource } from './upgrade-request.js';
+
+/** What the dispatcher needs of a WebSocket server attached to an HTTP server. */
+export interface UpgradeTarget {
+  shouldHandle(req: UpgradeSource): boolean;
+  handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): unknown;
+}
 
 interface Route {
-  readonly servers: WebSocketServer<unknown>[];
+  readonly servers: UpgradeTarget[];
   readonly listener: (req: IncomingMessage, socket: Socket, head: Buffer) => void;
 }
 
 const routes = new WeakMap<HttpServer, Route>();
 
-export function attachToServer(http: HttpServer, wss: WebSocketServer<unknown>): void {
+export function attachToServer(http: HttpServer, wss: UpgradeTarget): void {
   let route = routes.get(http);
   if (route === undefined) {
-    const servers: WebSocketServer<unknown>[] = [];
+    const servers: UpgradeTarget[] = [];
     const listener = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
       const target = servers.find((s) => s.shouldHandle(req));
       if (target !== undefined) {
@@ -36,7 +42,7 @@ export function attachToServer(http: HttpServer, wss: WebSocketServer<unknown>):
   route.servers.push(wss);
 }
 
-export function detachFromServer(http: HttpServer, wss: WebSocketServer<unknown>): void {
+export function detachFromServer(http: HttpServer, wss: UpgradeTarget): void {
   const route = routes.get(http);
   if (route === undefined) return;
   const i = route.servers.indexOf(wss);

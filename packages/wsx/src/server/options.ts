@@ -2,13 +2,20 @@
 
 import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
+import type { TlsOptions } from 'node:tls';
 import { UsageError } from '../core/errors.js';
-import type { ServerCompressionOptions } from '../node/compression.js';
-import { CONNECTION_OPTIONS, checkConnectionOptions } from '../node/settings.js';
-import type { TlsServerOptions } from '../node/standalone-server.js';
-import type { ConnectionHandlers, WebSocketOptions } from '../node/types.js';
+import type { ServerCompressionOptions } from '../websocket/compression.js';
+import type { MemoryBudget } from '../websocket/memory-budget.js';
+import { CONNECTION_OPTIONS, checkConnectionOptions } from '../websocket/settings.js';
+import type { WebSocketOptions } from '../websocket/types.js';
+import type { ConnectionHandlers } from '../websocket/websocket.js';
+import type { AllowedOrigins } from './origins.js';
 import type { Rejection } from './rejection.js';
+import type { Topics } from './topics.js';
 import type { UpgradeRequest, UpgradeSource } from './upgrade-request.js';
+
+/** Key, certificate and the rest of `tls.createServer`'s options, for `wss://`. */
+export type TlsServerOptions = TlsOptions;
 
 /** What the `upgrade` hook returns: the connection's `data`, or a rejection. */
 export type UpgradeResult<Data> = Data | Rejection;
@@ -51,7 +58,7 @@ export interface ServerOptions<Data = unknown> extends ServerHandlers<Data>, Web
    * without `Origin` (not from a browser) is allowed: the check protects against cross-site
    * WebSocket hijacking, which only browsers can be made to do.
    */
-  allowedOrigins?: readonly string[] | ((origin: string, request: UpgradeSource) => boolean);
+  allowedOrigins?: AllowedOrigins;
   /** `ws` name of `maxMessageSize`. */
   maxPayload?: number;
   /** Keep `server.clients`, the set of open connections. Default true. */
@@ -68,6 +75,20 @@ export interface ServerOptions<Data = unknown> extends ServerHandlers<Data>, Web
    * (docs/compression.md).
    */
   perMessageDeflate?: boolean | ServerCompressionOptions;
+  /**
+   * The most memory the server's connections may hold together: output buffered for peers that
+   * do not read, and large messages being inflated. Past it, new upgrades are refused with 503
+   * and the connections holding the most are closed (1008 when they do not read, 1013 otherwise).
+   * A number of bytes (default 256 MiB), a `MemoryBudget` shared with other servers, or 0 for
+   * none.
+   */
+  memoryBudget?: number | MemoryBudget;
+  /**
+   * The topics registry: to share one between servers (e.g. several paths of one HTTP server) or
+   * to carry publishes to other processes (a `Topics` with a pub/sub adapter). Default: the
+   * server's own, this process only.
+   */
+  topics?: Topics;
 }
 
 const KNOWN = new Set([
@@ -86,6 +107,8 @@ const KNOWN = new Set([
   'maxPayload',
   'clientTracking',
   'perMessageDeflate',
+  'memoryBudget',
+  'topics',
   'upgrade',
   'open',
   'message',

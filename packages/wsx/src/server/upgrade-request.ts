@@ -1,7 +1,8 @@
 /** The view of an upgrade request that the `upgrade` hook and `protocols` function receive. */
 
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import type { UpgradeHttpRequest } from '../node/standalone-server.js';
+import { alphanumericTable } from '../core/header-values.js';
+import type { UpgradeHttpRequest } from './upgrade-http-request.js';
 
 /**
  * The HTTP request of an upgrade: Node's `IncomingMessage` when the request came through an
@@ -10,7 +11,29 @@ import type { UpgradeHttpRequest } from '../node/standalone-server.js';
  */
 export type UpgradeSource = IncomingMessage | UpgradeHttpRequest;
 
-const PLAIN_PATH = /^\/(?:[A-Za-z0-9\-_~!$&'()*+,;=:@]+\/?)*$/;
+/**
+ * Characters of a path segment that need no normalisation (RFC 3986 §3.3 `pchar` without
+ * percent-encoding): unreserved but '.', sub-delims, ':' and '@'. Indexed by char code.
+ */
+const PLAIN_CHAR = alphanumericTable("-_~!$&'()*+,;=:@");
+
+/**
+ * Whether `path` is already in normal form: it starts with '/', has no empty segment, no '.'
+ * (dot segments) and no percent-encoding. One pass over the characters: the request target comes
+ * from the network, so this must stay linear whatever it holds.
+ */
+export function isPlainPath(path: string): boolean {
+  if (path.charCodeAt(0) !== 0x2f) return false;
+  for (let i = 1; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c === 0x2f) {
+      if (path.charCodeAt(i - 1) === 0x2f) return false; // an empty segment
+    } else if (c >= 128 || PLAIN_CHAR[c] !== 1) {
+      return false;
+    }
+  }
+  return true;
+}
 
 export class UpgradeRequest {
   /** The HTTP request (for anything not surfaced here). */
@@ -48,7 +71,7 @@ export class UpgradeRequest {
     const q = target.indexOf('?');
     const raw = q === -1 ? target : target.slice(0, q);
     // Already normal (no escapes, no dot segments): no URL to build.
-    return PLAIN_PATH.test(raw) ? raw : this.url.pathname;
+    return isPlainPath(raw) ? raw : this.url.pathname;
   }
 
   /** The query parameters. */

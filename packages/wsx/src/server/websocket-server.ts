@@ -4,60 +4,79 @@
  * per server by `path`), or `{ noServer: true }` with `handleUpgrade()` called from your own
  * `upgrade` listener (Express, Fastify, Koa).
  *
- * The opening handshake is validated by the core's pure functions; what this file adds is the
- * policy around it (path, origin, subprotocol, the async `upgrade` hook) and the socket work.
+ * An upgrade goes through three steps: the transport's own validation (HTTP/1.1 here:
+ * http1-upgrade.ts), the decision (decision.ts: path, origin, hook, subprotocol, extensions,
+ * whatever the transport), and the answer in the transport's terms (the 101, or a refusal). This
+ * file ties them together and owns the connections, their shared settings and the topics.
  */
 
 import { EventEmitter } from 'node:events';
 import type { Server as HttpServer } from 'node:http';
-import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
+import type { AddressInfo, Server as NetServer } from 'node:net';
 import { Connection, ConnectionConfig } from '../core/connection.js';
 import { CloseCode } from '../core/constants.js';
-import { ErrorCode, HandshakeError } from '../core/errors.js';
-import { formatExtensionHeader } from '../core/extension-header.js';
+import { HandshakeError } from '../core/errors.js';
 import type { PreparedMessage } from '../core/frame-writer.js';
-import { HttpHeaders } from '../core/http-head.js';
-import {
-  buildRejectResponse,
-  type ClientHandshake,
-  formatAcceptResponse,
-  rejectionFor,
-  selectSubprotocol,
-  validateRequest,
-} from '../core/server-handshake.js';
-import { negotiateDeflate } from '../extensions/permessage-deflate.js';
-import type { Clock } from '../node/clock.js';
-import { type ConnectionCompression, ServerCompression } from '../node/compression.js';
+import { rejectionFor } from '../core/server-handshake.js';
+import { prepareSocket } from '../node/net-transport.js';
 import { alloc, allocUnsafe, isUtf8 } from '../node/runtime.js';
-import type { SendData } from '../node/send-data.js';
-import { type ConnectionSettings, resolveSettings } from '../node/settings.js';
-import { createStandaloneServer } from '../node/standalone-server.js';
-import { type Publication, type PublishOptions, TopicRegistry } from '../node/topics.js';
-import { kAttach, kDeliver, kStart, kSweep, WebSocket } from '../node/websocket.js';
+import type { Transport } from '../node/transport.js';
+import { ServerCompression } from '../websocket/compression.js';
+import { MemoryBudget } from '../websocket/memory-budget.js';
+import type { SendData } from '../websocket/send-data.js';
+import { type ConnectionSettings, resolveSettings } from '../websocket/settings.js';
+import type { PublishOptions } from '../websocket/topic-hub.js';
+import { acceptedWebSocket, driverOf, sweepWebSocket, WebSocket } from '../websocket/websocket.js';
+import { type Decision, type DecisionPolicy, decideUpgrade } from './decision.js';
 import { attachToServer, detachFromServer } from './dispatcher.js';
+import {
+  acceptResponse,
+  answer,
+  destroySocket,
+  refuse,
+  validateHttp1Request,
+} from './http1-upgrade.js';
 import { type ServerHandlers, type ServerOptions, validateServerOptions } from './options.js';
-import { Rejection } from './rejection.js';
-import { UpgradeRequest, type UpgradeSource } from './upgrade-request.js';
+import { type OriginPredicate, resolveAllowedOrigins } from './origins.js';
+import { createStandaloneServer, serveConnection } from './standalone-server.js';
+import { Topics } from './topics.js';
+import type { UpgradeSource } from './upgrade-request.js';
 
 /** A handshake is one round trip (plus TLS); 10 s allows slow links, not silent clients. */
 const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
 
+/** A listener of an event this class does not type. */
+type Listener = (...args: never[]) => unknown;
+
 type UpgradeCallback<Data> = (ws: WebSocket<Data>, req: UpgradeSource) => void;
+
+/** The events of a {@link WebSocketServer} and their arguments. */
+export interface WebSocketServerEvents<Data> {
+  /** A connection was accepted (not emitted when `handleUpgrade` is given a callback, as `ws`). */
+  connection: [ws: WebSocket<Data>, req: UpgradeSource];
+  listening: [];
+  /** An error of the listening server, or of application code with no `error` handler. */
+  error: [error: Error];
+  /** The server is closed and every connection is gone. */
+  close: [];
+  /** The 101's header lines, before they are sent: push lines to add headers (`ws`'s event). */
+  headers: [headers: string[], req: UpgradeSource];
+  /** An upgrade was refused for a fault of the client's (bad request, path, origin). */
+  wsClientError: [error: HandshakeError, socket: Transport, req: UpgradeSource];
+}
 
 export class WebSocketServer<Data = unknown> extends EventEmitter {
   readonly options: Readonly<ServerOptions<Data>>;
   /** Open connections (unless `clientTracking: false`). */
   readonly clients: Set<WebSocket<Data>>;
-  readonly #handlers: ServerHandlers<Data>;
-  readonly #settings: ConnectionSettings<Data>;
-  readonly #topics: TopicRegistry<WebSocket<Data>>;
+  /** The topics of this server's connections (shared with other servers when given). */
+  readonly topics: Topics;
+  readonly #settings: ConnectionSettings<WebSocket<Data>>;
   /** The HTTP server attached to (`server` option), if any. */
   readonly #httpServer: HttpServer | null;
   /** The server listening for a standalone WebSocketServer (`port` option), if any. */
   readonly #listener: NetServer | null;
-  readonly #handshakeTimeout: number;
-  /** permessage-deflate, when enabled (off by default on a server). */
-  readonly #compression: ServerCompression | null;
+  readonly #policy: DecisionPolicy<Data>;
   /** Every open connection (`clients` is this set unless `clientTracking` is false). */
   readonly #connections = new Set<WebSocket<Data>>();
   readonly #configs: (ConnectionConfig | undefined)[] = [];
@@ -69,25 +88,24 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
     validateServerOptions(options as ServerOptions<unknown>);
     this.options = options;
     this.clients = options.clientTracking === false ? new Set() : this.#connections;
-    this.#handlers = options;
-    this.#handshakeTimeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
-    const deflate = options.perMessageDeflate ?? false;
-    this.#compression = deflate === false ? null : new ServerCompression(deflate);
-    this.#topics = new TopicRegistry<WebSocket<Data>>(deliver);
-    this.#settings = resolveSettings<Data>(options, {
+    this.topics = options.topics ?? new Topics();
+    const budget = resolveBudget(options.memoryBudget);
+    this.#settings = resolveSettings<WebSocket<Data>>(options as never, {
       handlers: hasConnectionHandlers(options) ? options : null,
-      topics: this.#topics as TopicRegistry,
-      onClosed: this.#forget as (ws: never) => void,
-      visit: sweep as (ws: never, now: number) => void,
+      topics: this.topics as never,
+      budget,
+      onClosed: this.#forget,
+      visit: sweepWebSocket as (ws: never, now: number) => void,
       // The sweep visits the server's own set of connections: no second entry per connection.
       members: this.#connections as Set<never>,
     });
+    this.#policy = this.#decisionPolicy(options, budget);
     this.#httpServer = (options.server as HttpServer | undefined) ?? null;
     this.#listener = null;
     if (options.port !== undefined) {
       this.#listener = createStandaloneServer(
         options.tls,
-        this.#handshakeTimeout,
+        this.#policy.handshakeTimeout,
         this.#settings.clock,
         (req, socket, head) => void this.handleUpgrade(req, socket, head),
       );
@@ -99,8 +117,26 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
       server.on('error', (error) => this.emit('error', error));
     }
     if (this.#httpServer !== null) {
-      attachToServer(this.#httpServer, this as unknown as WebSocketServer<unknown>);
+      attachToServer(this.#httpServer, this);
     }
+  }
+
+  #decisionPolicy(options: ServerOptions<Data>, budget: MemoryBudget | null): DecisionPolicy<Data> {
+    const deflate = options.perMessageDeflate ?? false;
+    const originCheck: OriginPredicate | null =
+      options.allowedOrigins === undefined ? null : resolveAllowedOrigins(options.allowedOrigins);
+    return {
+      options,
+      handlers: options as ServerHandlers<Data>,
+      originCheck,
+      compression: deflate === false ? null : new ServerCompression(deflate),
+      budget,
+      handshakeTimeout: options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT,
+      clock: this.#settings.clock,
+      isClosing: () => this.#closing,
+      shouldHandle: (req) => this.shouldHandle(req),
+      report: (error) => this.#reportError(error),
+    };
   }
 
   /** The address the HTTP server listens on (`{ port }` tells which port `port: 0` got). */
@@ -121,12 +157,12 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
     data: SendData | PreparedMessage,
     options?: PublishOptions<WebSocket<Data>>,
   ): number {
-    return this.#topics.publish(topic, data, options);
+    return this.topics.publish(topic, data, options as PublishOptions<WebSocket<unknown>>);
   }
 
   /** How many connections are subscribed to `topic`. */
   subscriberCount(topic: string): number {
-    return this.#topics.subscriberCount(topic);
+    return this.topics.subscriberCount(topic);
   }
 
   /** Whether this server handles `req` (its path matches). */
@@ -145,56 +181,62 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
    */
   handleUpgrade(
     req: UpgradeSource,
-    socket: Socket,
+    socket: Transport,
     head: Buffer,
     cb?: UpgradeCallback<Data>,
   ): Promise<WebSocket<Data> | null> {
     socket.on('error', destroySocket); // nothing may crash the process before the WebSocket exists
-    let handshake: ClientHandshake;
+    let handshake: ReturnType<typeof validateHttp1Request>;
     try {
-      handshake = this.#validate(req);
+      handshake = validateHttp1Request(req);
     } catch (error) {
       if (!(error instanceof HandshakeError)) throw error;
       this.emit('wsClientError', error, socket, req);
       answer(socket, rejectionFor(error));
       return Promise.resolve(null);
     }
-    const request = new UpgradeRequest(req, handshake.protocols, handshake.origin);
-    const hook = this.#handlers.upgrade;
-    if (hook === undefined) {
-      return Promise.resolve(
-        this.#accept(req, socket, head, handshake, request, undefined as Data, cb),
-      );
-    }
-    const finish = (result: Data | Rejection): WebSocket<Data> | null => {
-      if (result instanceof Rejection) {
-        answer(socket, buildRejectResponse(result.status, rejectOptions(result)));
+    const respond = (decision: Decision<Data>): WebSocket<Data> | null => {
+      if (!decision.accepted) {
+        if (decision.error !== undefined) this.emit('wsClientError', decision.error, socket, req);
+        refuse(socket, decision);
         return null;
       }
       // The client may have given up while the hook ran.
       if (socket.destroyed) return null;
-      return this.#accept(req, socket, head, handshake, request, result, cb);
+      return this.#accept(req, socket, head, handshake.key, decision, cb);
     };
-    let decided: unknown;
-    try {
-      decided = hook(request);
-    } catch (error) {
-      return Promise.resolve(finish(this.#hookFailed(error)));
-    }
-    // A synchronous hook decides at once: no promise, no timer.
-    if (!isPromise(decided)) return Promise.resolve(finish(decided as Data | Rejection));
-    return this.#awaitHook(decided as Promise<Data | Rejection>, socket).then(finish);
+    const decided = decideUpgrade(this.#policy, req, handshake, (gone) => {
+      socket.once('close', gone);
+      return () => socket.off('close', gone);
+    });
+    if (decided instanceof Promise) return decided.then(respond);
+    return Promise.resolve(respond(decided));
+  }
+
+  /**
+   * Serves one raw HTTP/1.1 connection, as the standalone server does for each TCP connection:
+   * reads its request head (within `handshakeTimeout`), answers a plain request with 426 and a
+   * malformed one with its 4xx, and completes an upgrade like {@link handleUpgrade}. For sockets
+   * from your own `net.Server`, or any {@link Transport} (an in-memory pair in tests).
+   */
+  handleConnection(transport: Transport): void {
+    serveConnection(
+      transport,
+      this.#policy.handshakeTimeout,
+      this.#settings.clock,
+      (req, socket, head) => void this.handleUpgrade(req, socket, head),
+    );
   }
 
   /**
    * Stops accepting, sends 1001 (going away) to every client, waits for them to close (each is
-   * dropped after `closeTimeout`), and closes the HTTP server if this server created it.
+   * dropped after `closeTimeout`, or a moment after the closing handshake if its TCP stays
+   * open), and closes the HTTP server if this server created it.
    */
   close(callback?: (error?: Error) => void): Promise<void> {
     if (this.#closed === null) {
       this.#closing = true;
-      if (this.#httpServer !== null)
-        detachFromServer(this.#httpServer, this as unknown as WebSocketServer<unknown>);
+      if (this.#httpServer !== null) detachFromServer(this.#httpServer, this);
       const clientsClosed = [...this.#connections].map(
         (ws) =>
           new Promise<void>((resolve) => {
@@ -215,117 +257,44 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
     return this.#closed;
   }
 
-  // ---- The upgrade pipeline ----------------------------------------------------------------
-
-  /** RFC 6455 §4.2.1 checks, then path and origin policy. Throws HandshakeError. */
-  #validate(req: UpgradeSource): ClientHandshake {
-    if (this.#closing) {
-      throw new HandshakeError(ErrorCode.SERVER_CLOSING, 503, 'the server is shutting down');
-    }
-    if (!this.shouldHandle(req)) {
-      throw new HandshakeError(ErrorCode.UNKNOWN_PATH, 404, 'no WebSocket endpoint at this path');
-    }
-    const handshake = validateRequest({
-      method: req.method ?? '',
-      version: `HTTP/${req.httpVersion}`,
-      headers: new HttpHeaders(req.rawHeaders),
-    });
-    const allowed = this.options.allowedOrigins;
-    if (allowed !== undefined && handshake.origin !== undefined) {
-      const ok =
-        typeof allowed === 'function'
-          ? allowed(handshake.origin, req)
-          : allowed.includes(handshake.origin);
-      if (!ok) {
-        throw new HandshakeError(ErrorCode.FORBIDDEN_ORIGIN, 403, 'origin not allowed');
-      }
-    }
-    return handshake;
-  }
-
-  /** An `upgrade` hook threw: a rejection it threw is answered, anything else is a 500. */
-  #hookFailed(error: unknown): Rejection {
-    if (error instanceof Rejection) return error;
-    this.#reportError(error);
-    return new Rejection(500, 'Internal Server Error\n');
-  }
-
-  /**
-   * Waits for an asynchronous `upgrade` hook: 503 when it takes longer than `handshakeTimeout`;
-   * a client that gives up meanwhile gets nothing (its socket is gone). Leaves no listener or
-   * timer behind.
-   */
-  #awaitHook(decision: Promise<Data | Rejection>, socket: Socket): Promise<Data | Rejection> {
-    return new Promise((resolve) => {
-      const clock = this.#settings.clock;
-      let timer: ReturnType<Clock['setTimeout']> | null = null;
-      const settle = (result: Data | Rejection): void => {
-        if (timer !== null) clock.clearTimeout(timer);
-        timer = null;
-        socket.off('close', onClose);
-        resolve(result);
-      };
-      const onClose = (): void => settle(new Rejection(499, 'client closed the connection\n'));
-      socket.once('close', onClose);
-      if (this.#handshakeTimeout > 0) {
-        timer = clock.setTimeout(() => {
-          settle(new Rejection(503, 'the server did not decide in time\n'));
-        }, this.#handshakeTimeout);
-      }
-      decision.then(settle, (error: unknown) => settle(this.#hookFailed(error)));
-    });
-  }
-
-  #selectProtocol(offered: readonly string[], request: UpgradeRequest, req: UpgradeSource): string {
-    const { protocols, handleProtocols } = this.options;
-    if (handleProtocols !== undefined) {
-      if (offered.length === 0) return '';
-      const chosen = handleProtocols(new Set(offered), req);
-      return chosen === false ? '' : chosen;
-    }
-    if (protocols === undefined || offered.length === 0) return '';
-    if (typeof protocols === 'function') return protocols(offered, request) ?? '';
-    return selectSubprotocol([...offered], protocols) ?? '';
-  }
+  // ---- Accepting ----------------------------------------------------------------------------
 
   #accept(
     req: UpgradeSource,
-    socket: Socket,
+    socket: Transport,
     head: Buffer,
-    handshake: ClientHandshake,
-    request: UpgradeRequest,
-    data: Data,
+    key: string,
+    decision: Decision<Data> & { accepted: true },
     cb: UpgradeCallback<Data> | undefined,
   ): WebSocket<Data> | null {
-    let protocol: string;
+    const { protocol, compression } = decision;
+    const editHeaders =
+      this.listenerCount('headers') === 0
+        ? null
+        : (lines: string[]) => this.emit('headers', lines, req);
+    let response: string;
     try {
-      protocol = this.#selectProtocol(handshake.protocols, request, req);
-      if (protocol !== '' && !handshake.protocols.includes(protocol)) {
-        throw new Error(`the selected subprotocol '${protocol}' was not offered by the client`);
-      }
+      response = acceptResponse(key, protocol, compression?.extensions ?? null, editHeaders);
     } catch (error) {
       this.#reportError(error);
-      answer(socket, buildRejectResponse(500));
+      refuse(socket, { accepted: false, status: 500 });
       return null;
     }
-    const compression = this.#negotiateCompression(handshake);
-    // As text: Node writes a short latin1 string from the stack, with no buffer per handshake.
-    const response = this.#response(handshake.key, protocol, compression?.extensions ?? null, req);
     socket.write(response, 'latin1');
-    const ws = new WebSocket<Data>(null);
-    ws[kAttach]({
+    const ws = acceptedWebSocket(this.#settings, decision.data);
+    const driver = driverOf(ws);
+    prepareSocket(socket);
+    driver.bind(
       socket,
-      connection: new Connection(this.#config(compression !== null)),
-      protocol,
-      data,
-      settings: this.#settings,
+      new Connection(this.#config(compression !== null)),
       head,
       compression,
-    });
+      protocol,
+    );
     socket.off('error', destroySocket);
     this.#connections.add(ws);
     this.#open(ws, req, cb);
-    ws[kStart]();
+    driver.startReading();
     return ws;
   }
 
@@ -347,55 +316,27 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
     return config;
   }
 
-  /** RFC 7692: accepts the first acceptable permessage-deflate offer, when compression is on. */
-  #negotiateCompression(handshake: ClientHandshake): ConnectionCompression | null {
-    const compression = this.#compression;
-    if (compression === null || handshake.extensions.length === 0) return null;
-    const agreed = negotiateDeflate(handshake.extensions, compression.policy);
-    if (agreed === null) return null;
-    return compression.connection(agreed.params, formatExtensionHeader([agreed.response]));
-  }
-
-  #response(key: string, protocol: string, extensions: string | null, req: UpgradeSource): string {
-    const head = formatAcceptResponse({
-      key,
-      protocol: protocol === '' ? null : protocol,
-      extensions,
-    });
-    if (this.listenerCount('headers') === 0) return head;
-    // `ws`'s 'headers' event: listeners may append header lines to the response.
-    const lines = head.split('\r\n').filter((l) => l !== '');
-    this.emit('headers', lines, req);
-    for (const line of lines) {
-      if (/[\r\n]/.test(line))
-        throw new TypeError(`a header line may not contain CR or LF: ${line}`);
-    }
-    return `${lines.join('\r\n')}\r\n\r\n`;
-  }
-
+  /**
+   * The `open` handler, then `connection` (or the callback). An exception in either, or a
+   * rejected `open` promise, fails that connection with 1011 at once, like any handler's.
+   */
   #open(ws: WebSocket<Data>, req: UpgradeSource, cb: UpgradeCallback<Data> | undefined): void {
+    const driver = driverOf(ws);
     try {
-      const opened: unknown = this.#handlers.open?.(ws);
-      if (opened instanceof Promise)
-        opened.catch((error: unknown) => this.#failConnection(ws, error));
+      const opened: unknown = this.options.open?.(ws);
+      if (opened instanceof Promise) opened.catch((error: unknown) => driver.fail(error));
       if (cb !== undefined) cb(ws, req);
       else this.emit('connection', ws, req);
     } catch (error) {
-      this.#failConnection(ws, error);
+      driver.fail(error);
     }
   }
 
-  /** An error in application code for one connection: report it, close that one with 1011. */
-  #failConnection(ws: WebSocket<Data>, error: unknown): void {
-    this.#reportError(error, ws);
-    if (ws.readyState === WebSocket.OPEN) ws.close(CloseCode.INTERNAL_ERROR);
-  }
-
-  #reportError(error: unknown, ws: WebSocket<Data> | null = null): void {
+  /** An error of application code outside a connection (an `upgrade` hook, a subprotocol pick). */
+  #reportError(error: unknown): void {
     const err = error instanceof Error ? error : new Error(String(error));
     try {
-      if (this.#handlers.error !== undefined && ws !== null) this.#handlers.error(ws, err);
-      else if (this.listenerCount('error') > 0) this.emit('error', err);
+      if (this.listenerCount('error') > 0) this.emit('error', err);
       else console.error('wsx: error in a WebSocketServer handler:', err);
     } catch (secondary) {
       console.error('wsx: error in an error handler:', secondary);
@@ -405,14 +346,50 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
   readonly #forget = (ws: WebSocket<Data>): void => {
     this.#connections.delete(ws);
   };
+
+  // Events typed with this server's `Data`; other event names stay untyped, as on any emitter.
+  override on<K extends keyof WebSocketServerEvents<Data>>(
+    event: K,
+    listener: (...args: WebSocketServerEvents<Data>[K]) => void,
+  ): this;
+  override on(event: string | symbol, listener: Listener): this;
+  override on(event: string | symbol, listener: Listener): this {
+    return super.on(event, listener as (...args: unknown[]) => void);
+  }
+
+  override once<K extends keyof WebSocketServerEvents<Data>>(
+    event: K,
+    listener: (...args: WebSocketServerEvents<Data>[K]) => void,
+  ): this;
+  override once(event: string | symbol, listener: Listener): this;
+  override once(event: string | symbol, listener: Listener): this {
+    return super.once(event, listener as (...args: unknown[]) => void);
+  }
+
+  override addListener<K extends keyof WebSocketServerEvents<Data>>(
+    event: K,
+    listener: (...args: WebSocketServerEvents<Data>[K]) => void,
+  ): this;
+  override addListener(event: string | symbol, listener: Listener): this;
+  override addListener(event: string | symbol, listener: Listener): this {
+    return super.addListener(event, listener as (...args: unknown[]) => void);
+  }
+
+  override emit<K extends keyof WebSocketServerEvents<Data>>(
+    event: K,
+    ...args: WebSocketServerEvents<Data>[K]
+  ): boolean;
+  override emit(event: string | symbol, ...args: unknown[]): boolean;
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    return super.emit(event, ...args);
+  }
 }
 
-function deliver<Data>(ws: WebSocket<Data>, message: Publication) {
-  return ws[kDeliver](message);
-}
-
-function sweep<Data>(ws: WebSocket<Data>, now: number): void {
-  ws[kSweep](now);
+/** The `memoryBudget` option: a number of bytes, a shared budget, or 0 for none. */
+function resolveBudget(option: number | MemoryBudget | undefined): MemoryBudget | null {
+  if (option instanceof MemoryBudget) return option;
+  if (option === 0) return null;
+  return new MemoryBudget(option);
 }
 
 function hasConnectionHandlers<Data>(h: ServerHandlers<Data>): boolean {
@@ -437,26 +414,4 @@ function limits(options: {
     ...(maxMessageSize === undefined ? {} : { maxMessageSize }),
     ...(options.maxFrameSize === undefined ? {} : { maxFrameSize: options.maxFrameSize }),
   };
-}
-
-function rejectOptions(rejection: Rejection) {
-  return {
-    ...(rejection.body === undefined ? {} : { body: rejection.body }),
-    ...(rejection.headers === undefined ? {} : { headers: rejection.headers }),
-  };
-}
-
-function isPromise(value: unknown): value is Promise<unknown> {
-  return typeof (value as Promise<unknown> | undefined)?.then === 'function';
-}
-
-function destroySocket(this: Socket): void {
-  this.destroy();
-}
-
-/** Writes an HTTP answer and closes the socket once it is flushed. */
-function answer(socket: Socket, response: Uint8Array): void {
-  if (socket.destroyed) return;
-  socket.once('finish', destroySocket);
-  socket.end(response);
 }

@@ -265,9 +265,16 @@ describe('wsx connect over TLS and through a proxy', TIMEOUT, () => {
     assert.equal(insecure.stdout.toString(), 'anyway\n');
   });
 
-  it('wss:// to a server without TLS times out (exit 4) with a hint about the scheme', async (t) => {
+  it('wss:// to a server without TLS: exit 5, or 4 when it stays silent, with a hint about the scheme', async (t) => {
     const { url } = await echoServer(t);
-    const run = await wsx(['connect', '--timeout', '300ms', url.replace('ws:', 'wss:')]);
+    const answered = await wsx(['connect', url.replace('ws:', 'wss:')]);
+    assert.equal(answered.code, 5, answered.stderr);
+    assert.match(
+      answered.stderr,
+      /hint: the server does not speak TLS there: use ws:\/\/ rather than wss:\/\//,
+    );
+    const port = await muteServer(t);
+    const run = await wsx(['connect', '--timeout', '300ms', `wss://127.0.0.1:${port}/`]);
     assert.equal(run.code, 4);
     assert.match(run.stderr, /timed out after 300 ms/);
     assert.match(
@@ -377,6 +384,22 @@ describe('wsx connect: connection options', TIMEOUT, () => {
     assert.equal(seen[1]!.headers['sec-websocket-extensions'], undefined);
   });
 });
+
+/** Accepts connections and never sends a byte (no TLS answer, no HTTP answer). */
+async function muteServer(t: TestContext): Promise<number> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+  });
+  server.listen(0, '127.0.0.1');
+  await next(server, 'listening');
+  t.after(() => {
+    for (const socket of sockets) socket.destroy();
+    server.close();
+  });
+  return (server.address() as { port: number }).port;
+}
 
 /** Completes the handshake, then never sends anything (no pong, no close). */
 async function unresponsiveServer(t: TestContext): Promise<number> {

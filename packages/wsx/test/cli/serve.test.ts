@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { connect } from '../../src/client/connect.js';
 import type { HandshakeError } from '../../src/core/errors.js';
-import type { WebSocket } from '../../src/node/websocket.js';
+import type { WebSocket } from '../../src/websocket/websocket.js';
 import { next, tlsFixtures, within } from '../helpers/net.js';
 import { FIXTURES, serve, wsx } from './helpers.js';
 

@@ -5,9 +5,8 @@ import { describe, it, type TestContext } from 'node:test';
 import { connect } from '../../src/client/connect.js';
 import { ConnectionClosedError, type HandshakeError } from '../../src/core/errors.js';
 import { computeAccept } from '../../src/core/server-handshake.js';
-import { SendStatus } from '../../src/node/types.js';
-import { WebSocket } from '../../src/node/websocket.js';
-import { reject } from '../../src/server/rejection.js';
+import { SendStatus } from '../../src/websocket/types.js';
+import { WebSocket } from '../../src/websocket/websocket.js';
 import { frame } from '../helpers/frames.js';
 import { next, startServer, tlsFixtures, within } from '../helpers/net.js';
 
@@ -68,16 +67,6 @@ describe('connect(): what comes back when the peer is not a WebSocket server', (
     assert.equal(error.code, 'WSX_ERR_UNEXPECTED_STATUS');
     assert.equal(error.status, 404);
     assert.match(error.message, /HTTP\/1\.1 404 Not Found/);
-  });
-
-  it('carries the headers and the body of a refusal', async (t) => {
-    const { url } = await startServer(t, {
-      upgrade: () => reject(401, 'log in first\nthen retry\n', { 'WWW-Authenticate': 'Bearer' }),
-    });
-    const error = await failure(connect(url));
-    assert.equal(error.status, 401);
-    assert.equal(error.headers['WWW-Authenticate'], 'Bearer');
-    assert.equal(Buffer.from(error.body).toString(), 'log in first\nthen retry\n');
   });
 
   it('says the connection closed before the handshake completed', async (t) => {

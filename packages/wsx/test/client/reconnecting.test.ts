@@ -14,10 +14,12 @@ import {
   HandshakeError,
   UsageError,
 } from '../../src/core/errors.js';
-import { ReadyState, SendStatus } from '../../src/node/types.js';
-import type { WebSocket } from '../../src/node/websocket.js';
 import { reject } from '../../src/server/rejection.js';
 import { WebSocketServer } from '../../src/server/websocket-server.js';
+import { ReadyState, SendStatus } from '../../src/websocket/types.js';
+import type { WebSocket } from '../../src/websocket/websocket.js';
+import { ManualClock } from '../helpers/clock.js';
+import { eventually } from '../helpers/eventually.js';
 import { next, startServer, within } from '../helpers/net.js';
 
 /** A port nothing listens on. */
@@ -86,7 +88,7 @@ describe('ReconnectingWebSocket: coming back after the server restarts', () => {
 
     await next(rws, 'open');
     assert.equal(rws.readyState, ReadyState.OPEN);
-    await waitUntil(() => received.includes('subscribed'), 'the first subscription');
+    await eventually(() => received.includes('subscribed'), 'the first subscription');
 
     const retrying = next(rws, 'reconnecting');
     await first.close(); // 1001 to the client, and the port is free
@@ -102,7 +104,7 @@ describe('ReconnectingWebSocket: coming back after the server restarts', () => {
     const [ws] = (await next(rws, 'reconnected', 3000)) as [WebSocket];
     assert.equal(rws.ws, ws);
     assert.equal(rws.send('again'), SendStatus.SUCCESS);
-    await waitUntil(() => received.includes('echo:again'), 'the echo from the second server');
+    await eventually(() => received.includes('echo:again'), 'the echo from the second server');
 
     assert.deepEqual(firstLog, ['subscribe']);
     assert.deepEqual(secondLog, ['subscribe', 'again'], 'resubscribed, and "lost" was not sent');
@@ -203,7 +205,8 @@ describe('ReconnectingWebSocket: when not to reconnect', () => {
         ws.close(1000, 'bye');
       },
     });
-    const rws = track(t, await connect(url, { reconnect: { initialDelay: 10 } }));
+    const clock = new ManualClock();
+    const rws = track(t, await connect(url, { clock, reconnect: { initialDelay: 10 } }));
     assert.ok(rws instanceof ReconnectingWebSocket);
     const seen = retries(rws);
     const loop = (async () => {
@@ -213,7 +216,7 @@ describe('ReconnectingWebSocket: when not to reconnect', () => {
     const [code, reason, error] = await finalClose(rws);
     assert.deepEqual([code, reason, error], [1000, 'bye', undefined]);
     await within(loop, 2000, 'the loop to end');
-    await new Promise((r) => setTimeout(r, 50));
+    await clock.advance(60_000); // long past any retry delay
     assert.equal(seen.length, 0);
     assert.equal(connections, 1);
   });
@@ -275,13 +278,17 @@ describe('ReconnectingWebSocket: when not to reconnect', () => {
         if (connections === 1) ws.close(1013, 'try again later');
       },
     });
-    const rws = track(t, reconnecting(url, { reconnect: { initialDelay: 100, random: () => 0 } }));
+    const clock = new ManualClock();
+    const rws = track(
+      t,
+      reconnecting(url, { clock, reconnect: { initialDelay: 100, random: () => 0 } }),
+    );
     const [info] = (await next(rws, 'reconnecting')) as [ReconnectingInfo];
     assert.equal(info.code, 1013);
     rws.close(); // while the retry timer runs
     const [code] = await finalClose(rws);
     assert.equal(code, 1005);
-    await new Promise((r) => setTimeout(r, 150));
+    await clock.advance(60_000);
     assert.equal(connections, 1, 'the scheduled retry did not happen');
 
     const other = track(t, reconnecting(url, { reconnect: { initialDelay: 10 } }));
@@ -351,11 +358,3 @@ describe('ReconnectingWebSocket: options', () => {
     );
   });
 });
-
-async function waitUntil(test: () => boolean, what: string, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

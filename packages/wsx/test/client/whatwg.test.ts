@@ -8,9 +8,9 @@ import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
 import { CloseEvent, WebSocket } from '../../src/client/whatwg.js';
 import { computeAccept } from '../../src/core/server-handshake.js';
-import type { WebSocket as NodeWebSocket } from '../../src/node/websocket.js';
 import type { ServerOptions } from '../../src/server/options.js';
 import { reject } from '../../src/server/rejection.js';
+import type { WebSocket as NodeWebSocket } from '../../src/websocket/websocket.js';
 import { next, startServer, tlsFixtures, within } from '../helpers/net.js';
 
 const echo = (ws: NodeWebSocket, data: Buffer, isBinary: boolean): void => {

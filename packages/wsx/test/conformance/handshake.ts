@@ -178,7 +178,7 @@ export function handshakeCases(transport: Transport): void {
     it('lets the `upgrade` hook refuse with 401, headers and a body', async (t) => {
       const h = await startEcho(t, transport, {
         async upgrade(request) {
-          await new Promise((resolve) => setTimeout(resolve, 5));
+          await new Promise((resolve) => setImmediate(resolve));
           if (request.headers.authorization === 'Bearer good') return { user: 'ann' };
           return reject(401, 'missing or bad token\n', { 'WWW-Authenticate': 'Bearer' });
         },

@@ -1,16 +1,17 @@
 /**
- * The conformance suite's harness: a wsx echo server started over one transport (TCP or TLS),
- * and `Peer`, a raw client built on `RawClient` that writes exact bytes and reads back exact
- * frames, HTTP responses, and whether the server closed the TCP connection (a FIN, seen as
- * 'end') or not.
+ * The conformance suite's harness: a wsx echo server reached over one transport (TCP, TLS, or
+ * the in-memory pair), and `Peer`, a raw client that writes exact bytes and reads back exact
+ * frames, HTTP responses, and whether the server closed its side of the connection (a FIN, seen
+ * as 'end') or not.
  */
 
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
+import { MemoryTransport } from '../../src/node/memory-transport.js';
 import type { ServerOptions } from '../../src/server/options.js';
-import type { WebSocketServer } from '../../src/server/websocket-server.js';
-import { concat } from '../helpers/frames.js';
-import { RawClient, startServer } from '../helpers/net.js';
+import { WebSocketServer } from '../../src/server/websocket-server.js';
+import { clientFrame, concat } from '../helpers/frames.js';
+import { closeWhenDone, RawClient, startServer } from '../helpers/net.js';
 import {
   acceptFor,
   assertFrame,
@@ -24,17 +25,67 @@ import {
   upgradeRequest,
 } from './wire.js';
 
-/** How the suite reaches the server. */
-export interface Transport {
-  readonly name: string;
-  readonly tls?: { readonly key: Buffer; readonly cert: Buffer };
+export type EchoOptions = Omit<ServerOptions<unknown>, 'port' | 'server' | 'noServer' | 'tls'>;
+
+/** A raw connection to the server: bytes out, bytes in, and its end. */
+export interface RawConnection {
+  write(data: Uint8Array | string): void;
+  destroy(): void;
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  once(event: 'end' | 'close', listener: () => void): unknown;
 }
 
-export type EchoOptions = Omit<ServerOptions<unknown>, 'port' | 'server' | 'noServer' | 'tls'>;
+/** How the suite reaches the server: starts one with `options`, opens raw connections to it. */
+export interface Transport {
+  readonly name: string;
+  start(
+    t: TestContext,
+    options: ServerOptions<unknown>,
+  ): Promise<{ server: WebSocketServer<unknown>; open(): Promise<RawConnection> }>;
+}
+
+/** Over TCP (`ws://`), or TLS (`wss://`) with these key and certificate: a standalone server. */
+export function socketTransport(
+  name: string,
+  tls?: { readonly key: Buffer; readonly cert: Buffer },
+): Transport {
+  return {
+    name,
+    async start(t, options) {
+      const { server, port } = await startServer(t, {
+        ...(options as EchoOptions),
+        ...(tls === undefined ? {} : { tls }),
+      });
+      const open = async (): Promise<RawConnection> => {
+        const raw = await RawClient.open(port, { tls: tls !== undefined });
+        raw.socket.setNoDelay(true);
+        return raw.socket;
+      };
+      return { server, open };
+    },
+  };
+}
+
+/**
+ * Over the in-memory transport pair: no sockets at all. The server serves each connection as its
+ * standalone server serves a TCP one (`handleConnection`).
+ */
+export const memoryTransport: Transport = {
+  name: 'memory',
+  async start(t, options) {
+    const server = new WebSocketServer({ ...(options as EchoOptions), noServer: true });
+    closeWhenDone(t, server);
+    const open = async (): Promise<RawConnection> => {
+      const [client, serverEnd] = MemoryTransport.pair();
+      server.handleConnection(serverEnd);
+      return client;
+    };
+    return { server, open };
+  },
+};
 
 export interface Harness {
   readonly server: WebSocketServer<unknown>;
-  readonly port: number;
   /** A raw connection, no handshake yet. Destroyed when the test ends. */
   open(): Promise<Peer>;
   /** A raw connection that completed the opening handshake. */
@@ -55,15 +106,14 @@ export async function startEcho(
   t.after(() => {
     for (const peer of peers) peer.destroy();
   }); // registered first, so it runs before startServer's server.close()
-  const { server, port } = await startServer(t, {
+  const started = await transport.start(t, {
     message(ws, data, isBinary) {
       ws.send(data, { binary: isBinary });
     },
     ...options,
-    ...(transport.tls === undefined ? {} : { tls: transport.tls }),
   });
   const open = async (): Promise<Peer> => {
-    const peer = new Peer(await RawClient.open(port, { tls: transport.tls !== undefined }));
+    const peer = new Peer(await started.open());
     peers.push(peer);
     return peer;
   };
@@ -72,15 +122,16 @@ export async function startEcho(
     await peer.handshake(request);
     return peer;
   };
-  return { server, port, open, connect };
+  return { server: started.server, open, connect };
 }
 
 // ---- The raw peer -------------------------------------------------------------------------------
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
+let quietCount = 0;
 
 export class Peer {
-  readonly raw: RawClient;
+  readonly raw: RawConnection;
   /** Received and not yet consumed. */
   #chunks: Buffer[] = [];
   #length = 0;
@@ -88,10 +139,9 @@ export class Peer {
   #closed = false;
   #wake: (() => void) | null = null;
 
-  constructor(raw: RawClient) {
+  constructor(raw: RawConnection) {
     this.raw = raw;
-    const socket = raw.socket;
-    socket.setNoDelay(true);
+    const socket = raw;
     socket.on('data', (chunk: Buffer) => {
       this.#chunks.push(chunk);
       this.#length += chunk.length;
@@ -232,10 +282,14 @@ export class Peer {
     assert.equal(this.#length, 0, `${this.#length} unexpected bytes after the last frame`);
   }
 
-  /** Asserts that for `ms` nothing arrives and the connection stays open. */
-  async expectSilence(ms: number): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    assert.equal(this.#length, 0, `unexpected ${this.#length} bytes`);
+  /**
+   * Asserts that the server sent nothing more and still reads: a ping goes out, and the next
+   * frame back is its pong. (A round trip instead of a wait: nothing here depends on time.)
+   */
+  async expectQuiet(): Promise<void> {
+    const marker = `quiet-${++quietCount}`;
+    this.send(clientFrame({ opcode: Op.PING, payload: marker }));
+    await this.expectFrame(Op.PONG, marker);
     assert.equal(this.#ended, false, 'the server closed the connection');
   }
 

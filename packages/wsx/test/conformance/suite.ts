@@ -1,9 +1,9 @@
 /**
  * The conformance suite: a real wsx `WebSocketServer` (an echo server) driven by a raw client
- * that writes exact bytes and checks the exact bytes, close codes and TCP closes that come back,
+ * that writes exact bytes and checks the exact bytes, close codes and closes that come back,
  * grouped by RFC 6455 section in the spirit of the Autobahn testsuite (cases 1-7 and part of 9;
  * 12-13 need compression, which this version does not negotiate). Run over every transport:
- * `tcp.test.ts`, `tls.test.ts`.
+ * `tcp.test.ts`, `tls.test.ts`, `memory.test.ts`.
  */
 
 import { describe } from 'node:test';

@@ -1,5 +1,6 @@
 /** The conformance suite over plain TCP (`ws://`). */
 
+import { socketTransport } from './harness.js';
 import { conformanceSuite } from './suite.js';
 
-conformanceSuite({ name: 'tcp' });
+conformanceSuite(socketTransport('tcp'));

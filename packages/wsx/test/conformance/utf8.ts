@@ -96,7 +96,7 @@ export function utf8Cases(transport: Transport): void {
       const h = await startEcho(t, transport);
       const peer = await h.connect();
       peer.send(clientFrame({ opcode: Op.TEXT, fin: false, payload: hex('6162 e2') }));
-      await peer.expectSilence(20);
+      await peer.expectQuiet();
       peer.send(clientFrame({ opcode: Op.CONT, fin: false, payload: hex('41') }));
       await peer.expectClose(1007);
     });

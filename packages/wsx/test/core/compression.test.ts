@@ -9,7 +9,7 @@ import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Connection } from '../../src/core/connection.js';
 import { prepareMessage } from '../../src/core/frame-writer.js';
 import { client, feed, output, server, summarize } from '../helpers/connection.js';
-import { bytes, clientFrame, concat, hex, toHex } from '../helpers/frames.js';
+import { bytes, clientFrame, concat, frame, hex, toHex } from '../helpers/frames.js';
 
 const TAIL = hex('0000ffff');
 
@@ -171,10 +171,40 @@ describe('work items keep messages in order, whatever the timing', () => {
     ]);
   });
 
-  it('the compressed size counts against maxMessageSize before inflating', () => {
+  it("the compressed size counts against maxMessageSize before inflating, with DEFLATE's worst-case expansion", () => {
+    // compressedBound(10) = 10 + 2 + 1 + 5 = 18 bytes of compressed data at most.
     const s = server({ compression: true, maxMessageSize: 10 });
-    const events = feed(s, [clientFrame({ opcode: 2, rsv: 4, payload: new Uint8Array(11) })]);
+    const events = feed(s, [clientFrame({ opcode: 2, rsv: 4, payload: new Uint8Array(19) })]);
     assert.deepEqual(events.at(-1), ['error', 'WSX_ERR_FRAME_TOO_BIG', 1009]);
+    const fragmented = server({ compression: true, maxMessageSize: 10 });
+    const more = feed(fragmented, [
+      clientFrame({ opcode: 2, rsv: 4, fin: false, payload: new Uint8Array(10) }),
+      clientFrame({ opcode: 0, fin: true, payload: new Uint8Array(9) }),
+    ]);
+    assert.deepEqual(more.at(-1), ['error', 'WSX_ERR_MESSAGE_TOO_BIG', 1009]);
+  });
+
+  // Regression, issue 11 #7: a 1,048,476-byte random message from Python websockets or Tornado
+  // arrives as a compressed frame of 1,051,037 bytes; the limit is on the message, so a client
+  // with the default 1 MiB limit must accept it (and still stop inflating at the limit).
+  it('regression: a message within the limit whose compressed frame is larger is accepted', () => {
+    const message = new Uint8Array(1_048_476);
+    for (let i = 0, x = 0x9e3779b9; i < message.length; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      message[i] = x & 0xff;
+    }
+    const payload = compress(message);
+    assert.ok(payload.length > 1024 * 1024, `compressed to ${payload.length} bytes`);
+    const c = client({ compression: true, maxMessageSize: 1024 * 1024 });
+    c.receiveData(frame({ opcode: 2, rsv: 4, payload }));
+    const work = c.takeWork();
+    assert.ok(work !== null, summarize(c.eventsReceived()).join());
+    c.completeWork(inflate(work.data));
+    const [event] = c.eventsReceived();
+    assert.equal(event?.type, 'binary');
+    assert.equal(event.type === 'binary' && event.data.length, message.length);
   });
 });
 

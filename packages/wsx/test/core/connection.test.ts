@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SEND_EOF } from '../../src/core/connection.js';
-import { State } from '../../src/core/state.js';
+import { State } from '../../src/core/lifecycle.js';
 import { client, feed, output, server, summarize } from '../helpers/connection.js';
 import {
   bytes,
@@ -337,7 +337,7 @@ describe('RFC 6455 §5.5.1 close frames', () => {
   });
 
   it('throws on sending a close code that may not be sent, or a reason over 123 bytes', () => {
-    for (const code of [999, 1004, 1005.5, 1006, 1015, 2000, 5000]) {
+    for (const code of [999, 1004, 1005, 1005.5, 1006, 1015, 2000, 5000]) {
       assert.throws(() => server().sendClose(code), { code: 'WSX_ERR_INVALID_ARGUMENT' });
     }
     assert.throws(() => server().sendClose(1000, 'x'.repeat(124)), {
@@ -346,6 +346,82 @@ describe('RFC 6455 §5.5.1 close frames', () => {
     assert.throws(() => server().sendClose(undefined, 'reason'), {
       code: 'WSX_ERR_INVALID_ARGUMENT',
     });
+  });
+});
+
+const MASK = [0x37, 0xfa, 0x21, 0x3d] as const;
+
+// Autobahn|Testsuite rated wsx NON-STRICT on 3.2-3.4, 4.1.3-4.2.5 and 5.15: a valid message and
+// then a violation in the same read; the message was never delivered, or its answer missing.
+describe('a message that arrived complete before a violation is delivered and answered first', () => {
+  const violations: [string, Uint8Array][] = [
+    ['reserved bits', frame({ opcode: 1, rsv: 2, payload: 'x', mask: MASK })],
+    ['a reserved opcode', frame({ opcode: 3, payload: '', mask: MASK })],
+    ['a continuation with nothing to continue', frame({ opcode: 0, payload: 'x', mask: MASK })],
+  ];
+  for (const [what, bad] of violations) {
+    it(`server: text, then ${what}, in one read: the echo goes out before the close frame`, () => {
+      const s = server();
+      s.receiveData(concat([frame({ opcode: 1, payload: 'hello', mask: MASK }), bad]));
+      const events = summarize(s.eventsReceived());
+      assert.deepEqual(events[0], ['text', 'hello']);
+      assert.equal((events[1] as unknown[])[0], 'error');
+      assert.equal(s.state, State.OPEN, 'still open while the events are handled');
+      s.sendText('hello'); // the application's answer
+      const sent = output(s);
+      assert.equal(toHex(sent.bytes.subarray(0, 7)), toHex(frame({ opcode: 1, payload: 'hello' })));
+      assert.equal(sent.bytes[7], 0x88, 'then the close frame');
+      assert.equal((sent.bytes[9]! << 8) | sent.bytes[10]!, 1002);
+      assert.equal(sent.eof, true, 'and the server closes TCP');
+      assert.equal(s.state, State.CLOSING);
+    });
+  }
+
+  it('client: binary, then a ping with FIN clear, in one read: the answer goes first', () => {
+    const c = client();
+    c.receiveData(
+      concat([frame({ opcode: 2, payload: 'ab' }), frame({ opcode: 9, fin: false, payload: '' })]),
+    );
+    assert.deepEqual(summarize(c.eventsReceived()), [
+      ['binary', '6162'],
+      ['error', 'WSX_ERR_FRAGMENTED_CONTROL_FRAME', 1002],
+    ]);
+    c.sendBinary(Uint8Array.of(0x61, 0x62));
+    const sent = output(c);
+    assert.equal(sent.bytes[0], 0x82, 'the answer first (masked: 2 + 4 + 2 bytes)');
+    assert.equal(sent.bytes[8], 0x88, 'then the close frame');
+    assert.equal(sent.eof, false, 'a client waits for the server to close TCP');
+  });
+
+  it('the close frame is queued by the next eventsReceived() too, and nothing more is parsed', () => {
+    const s = server();
+    const later = frame({ opcode: 1, payload: 'never', mask: MASK });
+    s.receiveData(
+      concat([frame({ opcode: 1, payload: 'a', mask: MASK }), violations[0]![1], later]),
+    );
+    assert.equal(s.eventsReceived().length, 2);
+    assert.deepEqual(s.eventsReceived(), []);
+    assert.equal(s.closeSent?.code, 1002);
+    s.receiveData(later);
+    assert.deepEqual(s.eventsReceived(), []);
+  });
+
+  it('a violation with no event before it fails at once', () => {
+    const s = server();
+    s.receiveData(violations[1]![1]);
+    assert.equal(s.state, State.CLOSING);
+    assert.equal(s.closeSent?.code, 1002);
+  });
+
+  it('the end of stream after a deferred violation still sends the close frame first', () => {
+    const s = server();
+    s.receiveData(concat([frame({ opcode: 1, payload: 'a', mask: MASK }), violations[0]![1]]));
+    s.eventsReceived();
+    s.receiveEof();
+    const sent = output(s);
+    assert.equal(sent.bytes[0], 0x88, 'the close frame was queued');
+    assert.equal((sent.bytes[2]! << 8) | sent.bytes[3]!, 1002);
+    assert.equal(s.state, State.CLOSED);
   });
 });
 

@@ -5,10 +5,11 @@ import { Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { constants, deflateRawSync } from 'node:zlib';
 import { connect } from '../../src/client/connect.js';
-import { WebSocket } from '../../src/node/websocket.js';
 import { WebSocketServer } from '../../src/server/websocket-server.js';
+import { WebSocket } from '../../src/websocket/websocket.js';
+import { eventually } from '../helpers/eventually.js';
 import { clientFrame } from '../helpers/frames.js';
-import { next, RawClient, startServer, within } from '../helpers/net.js';
+import { next, RawClient, startServer } from '../helpers/net.js';
 
 const json = JSON.stringify(
   Array.from({ length: 400 }, (_, i) => ({
@@ -132,23 +133,11 @@ describe('on the wire', () => {
     const ws = await connect(url);
     const clientSocket = (ws as unknown as { socket: Socket }).socket;
     const received: string[] = [];
-    ws.on('message', (d: Buffer) => received.push(String(d)));
-    await within(
-      (async () => {
-        while (serverSide === null) await new Promise((r) => setTimeout(r, 5));
-      })(),
-      2000,
-      'open',
-    );
+    ws.on('message', (d) => received.push(String(d)));
+    await eventually(() => !(serverSide === null), 'open', 2000);
     const compressed = await bytesWritten([clientSocket], async () => {
       serverSide!.send(json);
-      await within(
-        (async () => {
-          while (received.length < 1) await new Promise((r) => setTimeout(r, 5));
-        })(),
-        2000,
-        'json',
-      );
+      await eventually(() => !(received.length < 1), 'json', 2000);
     });
     assert.ok(
       compressed < json.length / 4,
@@ -156,13 +145,7 @@ describe('on the wire', () => {
     );
     const plain = await bytesWritten([clientSocket], async () => {
       serverSide!.send(json, { compress: false });
-      await within(
-        (async () => {
-          while (received.length < 2) await new Promise((r) => setTimeout(r, 5));
-        })(),
-        2000,
-        'plain',
-      );
+      await eventually(() => !(received.length < 2), 'plain', 2000);
     });
     assert.ok(plain > json.length, 'compress: false sends it as is');
     assert.deepEqual(received, [json, json]);
@@ -175,13 +158,7 @@ describe('on the wire', () => {
       open: (ws) => void ws.subscribe('room'),
     });
     const clients = await Promise.all(Array.from({ length: 5 }, () => connect(url)));
-    await within(
-      (async () => {
-        while (server.subscriberCount('room') < 5) await new Promise((r) => setTimeout(r, 5));
-      })(),
-      2000,
-      'subscriptions',
-    );
+    await eventually(() => !(server.subscriberCount('room') < 5), 'subscriptions', 2000);
     const { Deflater } = await import('../../src/node/deflate.js');
     const original = Deflater.prototype.compress;
     let compressions = 0;
@@ -210,13 +187,7 @@ describe('on the wire', () => {
     });
     const a = await connect(url);
     const b = await connect(url, { perMessageDeflate: false });
-    await within(
-      (async () => {
-        while (server.subscriberCount('room') < 2) await new Promise((r) => setTimeout(r, 5));
-      })(),
-      2000,
-      'subscriptions',
-    );
+    await eventually(() => !(server.subscriberCount('room') < 2), 'subscriptions', 2000);
     const got = [next(a, 'message'), next(b, 'message')];
     server.publish('room', json);
     for (const [m] of await Promise.all(got)) assert.equal(String(m), json);

@@ -4,25 +4,16 @@ import { Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { connect } from '../../src/client/connect.js';
 import { prepareMessage } from '../../src/core/frame-writer.js';
-import type { WebSocket } from '../../src/node/websocket.js';
+import type { WebSocket } from '../../src/websocket/websocket.js';
 import { settle } from '../helpers/clock.js';
-import { next, startServer, within } from '../helpers/net.js';
+import { eventually } from '../helpers/eventually.js';
+import { next, startServer } from '../helpers/net.js';
 
 /** Collects a client's messages as strings. */
 function inbox(ws: WebSocket): string[] {
   const got: string[] = [];
-  ws.on('message', (data: Buffer) => got.push(String(data)));
+  ws.on('message', (data) => got.push(String(data)));
   return got;
-}
-
-async function until(test: () => boolean, what: string): Promise<void> {
-  await within(
-    (async () => {
-      while (!test()) await new Promise((r) => setTimeout(r, 5));
-    })(),
-    5000,
-    what,
-  );
 }
 
 describe('topics', () => {
@@ -46,7 +37,10 @@ describe('topics', () => {
     assert.equal(server.subscriberCount('news'), 0);
     a.close();
     await next(a, 'close');
-    await until(() => server.subscriberCount('room') === 1, 'the closed client to leave the topic');
+    await eventually(
+      () => server.subscriberCount('room') === 1,
+      'the closed client to leave the topic',
+    );
     b.close();
   });
 
@@ -59,12 +53,12 @@ describe('topics', () => {
     });
     const clients = await Promise.all([connect(url), connect(url), connect(url)]);
     const boxes = clients.map(inbox);
-    await until(() => boxes.every((b) => b.length === 1), 'ready');
+    await eventually(() => boxes.every((b) => b.length === 1), 'ready');
     const [first] = [...server.clients];
     assert.equal(server.publish('room', 'to all'), 3);
     assert.equal(server.publish('room', 'to others', { except: first! }), 2);
     assert.equal(server.publish('nobody', 'x'), 0);
-    await until(() => boxes.reduce((n, b) => n + b.length, 0) === 3 + 5, 'the publishes');
+    await eventually(() => boxes.reduce((n, b) => n + b.length, 0) === 3 + 5, 'the publishes');
     for (const box of boxes) assert.equal(box[1], 'to all');
     for (const c of clients) c.close();
   });
@@ -83,9 +77,9 @@ describe('topics', () => {
     const b = await connect(url);
     const boxA = inbox(a);
     const boxB = inbox(b);
-    await until(() => boxA.length === 1 && boxB.length === 1, 'ready');
+    await eventually(() => boxA.length === 1 && boxB.length === 1, 'ready');
     a.send('from a');
-    await until(() => boxB.length === 2, 'b to get it');
+    await eventually(() => boxB.length === 2, 'b to get it');
     await settle(10);
     assert.deepEqual(boxA, ['ready'], 'the sender does not get its own message');
     const binary = next(b, 'message');
@@ -94,7 +88,7 @@ describe('topics', () => {
     assert.deepEqual(data, Buffer.from([1, 2, 3]));
     assert.equal(isBinary, true);
     assert.equal(server.publish('room', prepareMessage('prepared', false)), 2);
-    await until(() => boxB.at(-1) === 'prepared', 'the prepared message');
+    await eventually(() => boxB.at(-1) === 'prepared', 'the prepared message');
     a.close();
     b.close();
   });
@@ -103,7 +97,7 @@ describe('topics', () => {
     const { server, url } = await startServer(t, { open: (ws) => void ws.subscribe('room') });
     const clients = await Promise.all(Array.from({ length: 5 }, () => connect(url)));
     const boxes = clients.map(inbox);
-    await until(() => server.subscriberCount('room') === 5, 'subscriptions');
+    await eventually(() => server.subscriberCount('room') === 5, 'subscriptions');
     // Count the writes that reach the operating system: Node makes one per _write/_writev call.
     type Internal = { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void };
     const proto = Socket.prototype as unknown as Internal;
@@ -132,7 +126,7 @@ describe('topics', () => {
       { write: 5, writev: 5 },
       'per subscriber: the 100 small frames copied into one buffer, the 3 large ones gathered',
     );
-    await until(() => boxes.every((b) => b.length === 103), 'all messages');
+    await eventually(() => boxes.every((b) => b.length === 103), 'all messages');
     for (const box of boxes) {
       assert.deepEqual(
         box.slice(0, 100),
@@ -160,9 +154,9 @@ describe('topics', () => {
     const a = await connect(url);
     const b = await connect(url);
     const [boxA, boxB] = [inbox(a), inbox(b)];
-    await until(() => server.subscriberCount('echo') === 2, 'subscriptions');
+    await eventually(() => server.subscriberCount('echo') === 2, 'subscriptions');
     a.send('hi');
-    await until(() => boxA.length === 1 && boxB.length === 1, 'the publish');
+    await eventually(() => boxA.length === 1 && boxB.length === 1, 'the publish');
     await settle(10);
     assert.equal(calls, 1, 'the handler ran once');
     assert.deepEqual([boxA, boxB], [['hi'], ['hi']]);

@@ -4,9 +4,10 @@ import type { AddressInfo, Socket } from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
 import { connect } from '../../src/client/connect.js';
 import type { HandshakeError } from '../../src/core/errors.js';
-import type { WebSocket } from '../../src/node/websocket.js';
 import { reject } from '../../src/server/rejection.js';
 import { WebSocketServer } from '../../src/server/websocket-server.js';
+import { driverOf, type WebSocket } from '../../src/websocket/websocket.js';
+import { eventually } from '../helpers/eventually.js';
 import { next, RawClient, startServer, tlsFixtures, within } from '../helpers/net.js';
 
 /** An HTTP server on 127.0.0.1:0, closed when the test ends. */
@@ -82,6 +83,31 @@ describe('standalone server ({ port })', () => {
     assert.equal(res.headers.upgrade, 'websocket');
   });
 
+  // Regression, issue 11 #5: a head with bare LF line endings got no answer (the server waited
+  // for CRLF CRLF or 16 KiB), contrary to docs/server.md. It is answered 400 at once, while the
+  // connection is still open for more.
+  it('regression: answers a bare-LF request head with 400 at once', async (t) => {
+    const { port } = await startServer(t);
+    const client = await RawClient.open(port);
+    client.write('GET / HTTP/1.1\nHost: localhost\nUpgrade: websocket\n\n');
+    const answer = await client.waitFor((r) => r.includes('\r\n\r\n'), 5000, 'the answer');
+    assert.match(answer.toString('latin1'), /^HTTP\/1\.1 400 /);
+    assert.match(answer.toString('latin1'), /bare LF at byte 14/);
+    await client.closed;
+  });
+
+  it('reads a request head sent one byte per packet', async (t) => {
+    const { port } = await startServer(t);
+    const client = await RawClient.open(port);
+    const head = `GET / HTTP/1.1\r\nHost: localhost\r\nX-Pad: ${'p'.repeat(8000)}\r\n\r\n`;
+    for (const byte of head) {
+      client.write(byte);
+      await new Promise((r) => setImmediate(r));
+    }
+    const answer = await client.waitFor((r) => r.includes('\r\n\r\n'), 5000, 'the answer');
+    assert.match(answer.toString('latin1'), /^HTTP\/1\.1 426 /);
+  });
+
   it('serves wss:// with { port, tls }', async (t) => {
     const { port } = await startServer(t, {
       tls: { key: tlsFixtures.key, cert: tlsFixtures.cert },
@@ -98,22 +124,10 @@ describe('standalone server ({ port })', () => {
   it('tracks clients and forgets them when they close', async (t) => {
     const { url, server } = await startServer(t);
     const ws = await connect(url);
-    await within(
-      (async () => {
-        while (server.clients.size !== 1) await new Promise((r) => setTimeout(r, 5));
-      })(),
-      2000,
-      'the client to be tracked',
-    );
+    await eventually(() => !(server.clients.size !== 1), 'the client to be tracked', 2000);
     ws.close();
     await next(ws, 'close');
-    await within(
-      (async () => {
-        while (server.clients.size !== 0) await new Promise((r) => setTimeout(r, 5));
-      })(),
-      2000,
-      'the client to be forgotten',
-    );
+    await eventually(() => !(server.clients.size !== 0), 'the client to be forgotten', 2000);
   });
 });
 
@@ -148,19 +162,13 @@ describe('attached to an existing HTTP server ({ server, path })', () => {
     const { server, port } = await httpServer(t);
     server.setTimeout(60_000); // Node's http server then sets it on every socket it accepts
     const sockets: (Socket | null)[] = [];
-    const socketOf = (ws: WebSocket) => (ws as unknown as { socket: Socket | null }).socket;
+    const socketOf = (ws: WebSocket) => driverOf(ws).transport as Socket | null;
     const attached = new WebSocketServer({ server, open: (ws) => void sockets.push(socketOf(ws)) });
     const standalone = await startServer(t, { open: (ws) => void sockets.push(socketOf(ws)) });
     t.after(() => attached.close());
     const a = await connect(`ws://127.0.0.1:${port}/`);
     const b = await connect(standalone.url);
-    await within(
-      (async () => {
-        while (sockets.length < 2) await new Promise((r) => setTimeout(r, 5));
-      })(),
-      5000,
-      'both connections to open',
-    );
+    await eventually(() => !(sockets.length < 2), 'both connections to open', 5000);
     assert.equal(sockets[0]?.timeout, 0, 'the HTTP server’s timeout is cleared');
     assert.equal(sockets[1]?.timeout, undefined, 'a standalone socket never gets one');
     a.close();
@@ -204,7 +212,7 @@ describe('the upgrade hook', () => {
   it('accepts with per-connection data and sees url, query, cookies, origin, address', async (t) => {
     const { url } = await startServer<{ user: string; room: string | null }>(t, {
       async upgrade(req) {
-        await new Promise((r) => setTimeout(r, 10));
+        await new Promise((r) => setImmediate(r));
         assert.equal(req.path, '/room');
         assert.equal(req.origin, 'https://app.example');
         assert.equal(req.remoteAddress, '127.0.0.1');
@@ -266,6 +274,48 @@ describe('origins and subprotocols', () => {
     (await connect(url, { origin: 'https://good.example' })).close();
     (await connect(url)).close();
     await expectStatus(url, 403, { origin: 'https://evil.example' });
+  });
+
+  it('allowedOrigins compares whole origins after normalisation (case, default port)', async (t) => {
+    const { url } = await startServer(t, {
+      allowedOrigins: ['https://App.Example.com:443', 'http://localhost:8080'],
+    });
+    (await connect(url, { origin: 'https://app.example.com' })).close();
+    (await connect(url, { origin: 'HTTPS://APP.EXAMPLE.COM' })).close();
+    (await connect(url, { origin: 'http://localhost:8080' })).close();
+    for (const origin of [
+      'https://app.example.co',
+      'https://app',
+      'https://app.example.com.evil.net',
+      'https://app.example.com:8443',
+      'http://app.example.com',
+      'null',
+      'https://app.example.com/path',
+    ]) {
+      await expectStatus(url, 403, { origin });
+    }
+  });
+
+  // Regression, issue 11 (first mile): a string was accepted and matched as a substring, so
+  // 'https://app.example.co' and 'https://app' got in. Malformed values now throw.
+  it('regression: allowedOrigins as a string, or with entries that are not origins, throws', () => {
+    const bad: unknown[] = [
+      'https://app.example.com',
+      ['app.example.com'],
+      ['https://app.example.com/'],
+      ['https://app.example.com/chat'],
+      ['https://user:pw@app.example.com'],
+      ['data:text/plain,x'],
+      [42],
+      42,
+    ];
+    for (const allowedOrigins of bad) {
+      assert.throws(
+        () => new WebSocketServer({ noServer: true, allowedOrigins } as never),
+        { code: 'WSX_ERR_INVALID_ARGUMENT' },
+        JSON.stringify(allowedOrigins),
+      );
+    }
   });
 
   it('allowedOrigins as a predicate', async (t) => {

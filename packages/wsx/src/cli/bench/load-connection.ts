@@ -186,6 +186,6 @@ export class LoadConnection implements FrameSink {
   #onSocketClose(): void {
     if (!this.closing) this.#run.error('dropped without a close frame');
     this.closed = true;
-    this.#run.connectionClosed(this);
+    this.#run.connectionClosed();
   }
 }

@@ -6,7 +6,7 @@
  */
 
 import { randomFillSync } from 'node:crypto';
-import { connect as netConnect, type Socket } from 'node:net';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import {
   buildRequest,
@@ -79,7 +79,7 @@ export function targetOf(
   return {
     ...options,
     secure,
-    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    host: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
     port,
     hostHeader: url.host,
     path: `${url.pathname}${url.search}`,
@@ -98,7 +98,7 @@ export function openLoadSocket(target: LoadTarget): Promise<LoadSocket> {
       ? tlsConnect({
           host: target.host,
           port: target.port,
-          servername: /^[\d.]+$|:/.test(target.host) ? '' : target.host,
+          servername: isIP(target.host) === 0 ? target.host : '', // no SNI for an address
           ...(target.ca === undefined ? {} : { ca: target.ca }),
           rejectUnauthorized: !target.insecure,
           ALPNProtocols: ['http/1.1'],

@@ -7,7 +7,6 @@
 import { type FrameRing, maskOffset } from './frames.js';
 import { Histogram } from './histogram.js';
 import type { BenchMode, LoadJob } from './job.js';
-import type { LoadConnection } from './load-connection.js';
 
 /** At most this many messages may be due and unwritten (open loop) in one process: 8 MB of times. */
 const MAX_BACKLOG = 1_000_000;
@@ -41,12 +40,12 @@ export class RunContext {
   /** Messages this process may still send (`--messages`), or Infinity. */
   #quota: number;
   #onQuotaSpent: () => void;
-  #onClosed: (connection: LoadConnection) => void;
+  #onClosed: () => void;
 
   constructor(
     job: LoadJob,
     ring: FrameRing,
-    hooks: { quotaSpent: () => void; closed: (connection: LoadConnection) => void },
+    hooks: { quotaSpent: () => void; closed: () => void },
   ) {
     this.mode = job.mode;
     this.opcode = job.binary ? 2 : 1;
@@ -100,8 +99,9 @@ export class RunContext {
     this.errorKinds.set(kind, (this.errorKinds.get(kind) ?? 0) + count);
   }
 
-  connectionClosed(connection: LoadConnection): void {
-    this.#onClosed(connection);
+  /** One of the process's connections closed. */
+  connectionClosed(): void {
+    this.#onClosed();
   }
 }
 

@@ -7,7 +7,7 @@ import { createInterface, type Interface } from 'node:readline';
 import { SendStatus } from '../../index.js';
 import { ExitCode } from '../exit-codes.js';
 import { clockTime, describeBinary, prettyJson } from '../format.js';
-import { headerPairs, requestLines, responseLines } from './handshake-view.js';
+import { headerPairs, refusalLines, requestLines, responseLines } from './handshake-view.js';
 import { type OpenInfo, type Outcome, openSession, type Session } from './session.js';
 import type { ConnectSettings } from './settings.js';
 import { COMMANDS_HELP, type Command, parseLine } from './slash-commands.js';
@@ -84,13 +84,7 @@ class InteractiveMode {
           ...requestLines(request),
           ...responseLines(response, headerPairs(response)),
         ]),
-      refused: (error) =>
-        this.#headers(
-          responseLines(
-            { version: 'HTTP/1.1', status: error.status, reason: '' },
-            Object.entries(error.headers),
-          ),
-        ),
+      refused: (error) => this.#headers(refusalLines(error)),
       open: (info) => this.#opened(info),
       message: (data, isBinary) => this.#received(data, isBinary),
       pong: (data) => this.#pong(data),

@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { SendStatus } from '../../index.js';
 import { ExitCode } from '../exit-codes.js';
 import { prettyJson } from '../format.js';
-import { headerPairs, requestLines, responseLines } from './handshake-view.js';
+import { headerPairs, refusalLines, requestLines, responseLines } from './handshake-view.js';
 import { type OpenInfo, type Outcome, openSession, type Session } from './session.js';
 import type { ConnectSettings } from './settings.js';
 import { closedLine, connectedLine, failureLines, reconnectingLine } from './status.js';
@@ -50,13 +50,7 @@ class PipedMode {
           ...requestLines(request),
           ...responseLines(response, headerPairs(response)),
         ]),
-      refused: (error) =>
-        this.#headers(
-          responseLines(
-            { version: 'HTTP/1.1', status: error.status, reason: '' },
-            Object.entries(error.headers),
-          ),
-        ),
+      refused: (error) => this.#headers(refusalLines(error)),
       open: (info) => this.#opened(info),
       message: (data, isBinary) => this.#received(data, isBinary),
       reconnecting: (info) => {

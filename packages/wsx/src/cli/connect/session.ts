@@ -8,6 +8,7 @@
 import {
   HandshakeError,
   type HttpResponseHead,
+  type RawData,
   ReadyState,
   type ReconnectingInfo,
   ReconnectingWebSocket,
@@ -64,6 +65,11 @@ export interface Session {
   onDrain(listener: () => void): void;
 }
 
+/** Messages arrive as Buffers (the default binaryType); an ArrayBuffer is wrapped, not copied. */
+function asBuffer(data: RawData): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer);
+}
+
 /** Close codes that end a session normally (as `for await` counts them). */
 const NORMAL = new Set([1000, 1001, 1005]);
 
@@ -112,7 +118,9 @@ function singleSession(settings: ConnectSettings, handlers: SessionHandlers): Se
     }
     handlers.open(openInfo(ws, false));
   });
-  ws.on('message', (data: Buffer, isBinary: boolean) => handlers.message(data, isBinary));
+  ws.on('message', (data: RawData, isBinary: boolean) =>
+    handlers.message(asBuffer(data), isBinary),
+  );
   ws.on('ping', (data: Buffer) => handlers.ping?.(data));
   ws.on('pong', (data: Buffer) => handlers.pong?.(data));
   ws.on('error', (e: Error) => {
@@ -132,6 +140,9 @@ function singleSession(settings: ConnectSettings, handlers: SessionHandlers): Se
 function reconnectingSession(settings: ConnectSettings, handlers: SessionHandlers): Session {
   const rws = new ReconnectingWebSocket(settings.url, { ...settings.client, reconnect: true });
   let refused: CliError | null = null;
+  // The library's timers never keep a process alive, its retry delay included: the session
+  // does, until it ends (with --no-input, nothing else would wait through a retry's delay).
+  const alive = setInterval(() => {}, 2 ** 30);
   rws.ws?.on('upgrade', (response: HttpResponseHead, request: Uint8Array) => {
     handlers.handshake?.(request, response);
   });
@@ -148,9 +159,12 @@ function reconnectingSession(settings: ConnectSettings, handlers: SessionHandler
   rws.on('open', (ws: WebSocket) => opened(ws, false));
   rws.on('reconnected', (ws: WebSocket) => opened(ws, true));
   rws.on('reconnecting', (info: ReconnectingInfo) => handlers.reconnecting?.(info));
-  rws.on('message', (data: Buffer, isBinary: boolean) => handlers.message(data, isBinary));
+  rws.on('message', (data: RawData, isBinary: boolean) =>
+    handlers.message(asBuffer(data), isBinary),
+  );
   rws.on('error', () => {}); // each attempt's error; the final one comes with 'close'
   rws.on('close', (code: number, reason: string, error?: Error) => {
+    clearInterval(alive);
     if (refused !== null) return handlers.end(failedOutcome(refused));
     if (error !== undefined && code === 1006) {
       if (error instanceof HandshakeError && error.status > 0) handlers.refused?.(error);

@@ -24,6 +24,9 @@ export interface ConnectSettings {
 }
 
 const COMMAND = 'connect';
+const SECURE_SCHEMES = ['wss:', 'https:', 'wss+unix:'];
+/** The schemes whose URLs may carry `user:password@`. */
+const WEB_SCHEMES = new Set(['ws:', 'wss:', 'http:', 'https:']);
 
 export function connectSettings({ values, positionals }: ParsedCommand): ConnectSettings {
   if (positionals.length !== 1) {
@@ -51,7 +54,7 @@ export function connectSettings({ values, positionals }: ParsedCommand): Connect
     quiet: flagOption(values, 'quiet'),
     reconnect: flagOption(values, 'reconnect'),
     failure: {
-      secure: /^(wss|https|wss\+unix):/i.test(url),
+      secure: SECURE_SCHEMES.some((scheme) => url.toLowerCase().startsWith(scheme)),
       protocols,
       credentials: headers.some(([name]) => name.toLowerCase() === 'authorization'),
       origin,
@@ -121,7 +124,7 @@ function splitCredentials(text: string): { url: string; credentials: string | un
   } catch {
     return { url: text, credentials: undefined }; // the client names what is wrong with it
   }
-  if (!/^(wss?|https?):$/.test(url.protocol) || (url.username === '' && url.password === '')) {
+  if (!WEB_SCHEMES.has(url.protocol) || (url.username === '' && url.password === '')) {
     return { url: text, credentials: undefined };
   }
   const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;

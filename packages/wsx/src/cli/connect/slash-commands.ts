@@ -3,6 +3,8 @@
  * `/help`. A line starting with `//` is a message starting with `/`.
  */
 
+import { isDigits, isHexDigits, withoutBlanks } from '../text.js';
+
 export type Command =
   | { readonly type: 'text'; readonly text: string }
   | { readonly type: 'ping'; readonly data: string }
@@ -44,7 +46,7 @@ export function parseLine(line: string): Command {
 function parseClose(args: string): Command {
   if (args === '') return { type: 'close', code: 1000, reason: '' };
   const [codeText = '', ...reason] = args.split(' ');
-  const code = /^\d{4}$/.test(codeText) ? Number(codeText) : Number.NaN;
+  const code = codeText.length === 4 && isDigits(codeText) ? Number(codeText) : Number.NaN;
   if (Number.isNaN(code)) {
     return {
       type: 'invalid',
@@ -55,8 +57,8 @@ function parseClose(args: string): Command {
 }
 
 function parseHex(args: string): Command {
-  const hex = args.replace(/\s+/g, '');
-  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) {
+  const hex = withoutBlanks(args);
+  if (hex.length % 2 !== 0 || !isHexDigits(hex)) {
     return { type: 'invalid', message: '/binary takes hex digits in pairs: /binary 00ff10' };
   }
   return { type: 'binary', data: Buffer.from(hex, 'hex') };

@@ -110,7 +110,14 @@ function resolveFile(root: string, url: string): Resolved {
     } catch {
       return { kind: 'refused', status: 400, text: 'bad percent-encoding in the path' };
     }
-    if (segment === '..' || /[/\\\0]/.test(segment)) return OUTSIDE;
+    if (
+      segment === '..' ||
+      segment.includes('/') ||
+      segment.includes('\\') ||
+      segment.includes('\0')
+    ) {
+      return OUTSIDE;
+    }
     if (segment.startsWith('.') && segment !== '.') return NOT_FOUND; // dotfiles stay private
     if (segment !== '' && segment !== '.') segments.push(segment);
   }
@@ -125,7 +132,8 @@ function resolveFile(root: string, url: string): Resolved {
   if (path !== root && !path.startsWith(root + sep)) return OUTSIDE; // a symbolic link out
   if (stats.isDirectory()) {
     // Rebuilt from the segments: a path like //host/dir must not redirect to another host.
-    const location = `/${segments.map(encodeURIComponent).join('/')}/`.replace(/^\/\/$/, '/');
+    const location =
+      segments.length === 0 ? '/' : `/${segments.map(encodeURIComponent).join('/')}/`;
     if (!rawPath.endsWith('/')) return { kind: 'redirect', location };
     return resolveFile(root, `${rawPath}index.html`);
   }
