@@ -10,6 +10,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
 import { computeAccept } from '../../src/core/server-handshake.js';
 import { reject } from '../../src/server/rejection.js';
+import { eventually } from '../helpers/eventually.js';
 import { next, startServer, tlsFixtures } from '../helpers/net.js';
 import { connectProxy, FIXTURES, wsx } from './helpers.js';
 
@@ -66,6 +67,8 @@ describe('wsx connect, piped', TIMEOUT, () => {
     const run = await wsx(['connect', url], { input: '' });
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /closed 1000 \(normal closure\)/);
+    // The server reports the close once its socket is gone, which may follow the client's exit.
+    await eventually(() => codes.length > 0, 'the server to see the close');
     assert.deepEqual(codes, [1000]);
   });
 

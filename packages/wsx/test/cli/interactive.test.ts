@@ -9,6 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
 import { computeAccept } from '../../src/core/server-handshake.js';
+import { eventually } from '../helpers/eventually.js';
 import { next, startServer } from '../helpers/net.js';
 import { requireSystemPackage } from '../helpers/system-package.js';
 import { WSX } from './helpers.js';
@@ -141,6 +142,8 @@ describe('wsx connect in a terminal', TIMEOUT, () => {
     term.type('/close 4001 done here', 'Enter');
     await term.waitFor(/closed 4001 \(application code\)$/); // the code the server echoed
     await term.waitFor(/^\[exit 9\]$/);
+    // The server reports the close once its socket is gone, which may follow the client's exit.
+    await eventually(() => closes.length > 0, 'the server to see the close');
     assert.deepEqual(closes, [[4001, 'done here']]);
   });
 
