@@ -79,6 +79,8 @@ export interface HandshakeResult {
   /** The `Sec-WebSocket-Extensions` the server answered ('' when none). */
   readonly extensions: string;
   readonly response: HttpResponseHead;
+  /** The request head as written (to the last URL, when redirects were followed). */
+  readonly request: Uint8Array;
   /** The URL connected to: the last one when redirects were followed. */
   readonly url: URL;
 }
@@ -233,6 +235,7 @@ class ClientHandshake {
         deflate: agreed.deflate,
         extensions: head.headers.get('Sec-WebSocket-Extensions') ?? '',
         response: head,
+        request: hop.request,
         url: hop.target.url,
       });
     });
