@@ -126,7 +126,7 @@ export class PresenceStore {
     const ids = [...new Set(entries.map((e) => e.processId))];
     if (ids.length === 0) return [];
     const scores = await this.#client.zmScore(this.processesKey, ids);
-    const alive = new Set(ids.filter((_, i) => (scores[i] ?? Number.NEGATIVE_INFINITY) > now));
+    const alive = new Set(ids.filter((_, i) => (scores[i] ?? Number.NEGATIVE_INFINITY) >= now));
     return entries.filter((e) => alive.has(e.processId));
   }
 }

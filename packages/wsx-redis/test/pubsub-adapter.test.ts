@@ -26,16 +26,18 @@ async function threeNodes(t: TestContext, sharded = false) {
   return { redis, nodes, watcher };
 }
 
+type Watcher = Awaited<ReturnType<typeof threeNodes>>['watcher'];
+
 /** How many subscribers Redis counts on the channel (classic or sharded pub/sub). */
 async function channelSubscribers(
-  watcher: ReturnType<typeof createClient>,
+  watcher: Watcher,
   channel: string,
   sharded: boolean,
 ): Promise<number> {
   const reply = sharded
     ? await watcher.sendCommand(['PUBSUB', 'SHARDNUMSUB', channel])
     : await watcher.sendCommand(['PUBSUB', 'NUMSUB', channel]);
-  return Number((reply as unknown[])[1]);
+  return Number((reply as unknown as unknown[])[1]);
 }
 
 function settleAll(clients: Client[], count: number, what: string) {
