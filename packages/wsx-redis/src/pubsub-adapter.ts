@@ -16,14 +16,14 @@ import { EventEmitter } from 'node:events';
 import type { PubSubAdapter, TopicMessage, Topics } from 'wsx';
 import { ChannelSync } from './channel-sync.js';
 import {
+  countMessages,
   decodeEnvelope,
-  encodeEnvelope,
   isFrom,
   MalformedEnvelopeError,
   ORIGIN_LENGTH,
-  topicBytes,
 } from './envelope.js';
 import { type HealthOptions, type RedisConnectionOptions, RedisLink } from './link.js';
+import { PublishBatch } from './publish-batch.js';
 
 export interface RedisPubSubAdapterOptions {
   /** How to reach Redis: node-redis client options (`url`, `socket`, `username`, ...). */
@@ -36,27 +36,29 @@ export interface RedisPubSubAdapterOptions {
    */
   sharded?: boolean;
   /**
-   * Publishes sent and not yet answered, at most (default 10,000). Past it, a publish fails at
-   * once: a Redis that stalls costs bounded memory.
+   * Redis commands (envelopes) sent and not yet answered, at most (default 10,000). Past it, a
+   * publish fails at once: a Redis that stalls costs bounded memory.
    */
   maxPendingPublishes?: number;
   /** Health checks and reconnection of the connection. */
   health?: HealthOptions;
 }
 
-/** Counters since the adapter was created. */
+/** Counters since the adapter was created (messages, unless said otherwise). */
 export interface RedisPubSubStats {
-  /** Publishes handed to Redis and acknowledged. */
+  /** Messages handed to Redis and acknowledged. */
   published: number;
-  /** Publishes that failed: Redis away, too many pending, or an error reply. */
+  /** Messages whose publish failed: Redis away, too many pending, or an error reply. */
   publishFailed: number;
+  /** Envelopes (Redis commands) acknowledged: a tick's messages to a topic share one. */
+  envelopes: number;
   /** Messages from other processes handed to local subscribers. */
   received: number;
   /** Own messages that Redis handed back, skipped (they were delivered locally already). */
   ownSkipped: number;
-  /** Messages on wsx channels that were not valid envelopes, or for another topic: dropped. */
+  /** Envelopes on wsx channels that were not valid, or for another topic: dropped whole. */
   malformed: number;
-  /** Publishes in flight now. */
+  /** Envelopes in flight now. */
   pending: number;
   /** Channels subscribed now. */
   channels: number;
@@ -85,7 +87,15 @@ export class RedisPubSubAdapter extends EventEmitter<RedisPubSubEvents> implemen
   readonly #channels: ChannelSync;
   #topics: Topics | null = null;
   #up = false;
-  readonly #stats = { published: 0, publishFailed: 0, received: 0, ownSkipped: 0, malformed: 0 };
+  readonly #batch: PublishBatch;
+  readonly #stats = {
+    published: 0,
+    publishFailed: 0,
+    envelopes: 0,
+    received: 0,
+    ownSkipped: 0,
+    malformed: 0,
+  };
   #pending = 0;
 
   constructor(options: RedisPubSubAdapterOptions = {}) {
@@ -100,6 +110,9 @@ export class RedisPubSubAdapter extends EventEmitter<RedisPubSubEvents> implemen
     this.#sharded = options.sharded ?? false;
     this.#maxPending = options.maxPendingPublishes ?? 10_000;
     this.#link = new RedisLink(options.redis ?? {}, options.health);
+    this.#batch = new PublishBatch(this.#origin, (topic, envelope, count) =>
+      this.#send(topic, envelope, count),
+    );
     const client = this.#link.client;
     this.#channels = new ChannelSync(
       {
@@ -162,25 +175,16 @@ export class RedisPubSubAdapter extends EventEmitter<RedisPubSubEvents> implemen
   }
 
   publish(topic: string, message: TopicMessage): void {
-    if (!this.#link.up || this.#pending >= this.#maxPending) {
+    if (!this.#link.up) {
       this.#stats.publishFailed++;
       return;
     }
-    let envelope: Buffer;
     try {
-      envelope = encodeEnvelope(topicBytes(topic), this.#origin, message.binary, message.data);
+      this.#batch.add(topic, message.binary, message.data);
     } catch (error) {
       this.#stats.publishFailed++;
       this.#report(error as Error);
-      return;
     }
-    const channel = this.#prefix + topic;
-    const client = this.#link.client;
-    this.#pending++;
-    const sent = this.#sharded
-      ? client.sPublish(channel, envelope)
-      : client.publish(channel, envelope);
-    sent.then(this.#onPublished, this.#onPublishFailed);
   }
 
   subscriptionChanged(topic: string, newCount: number, oldCount: number): void {
@@ -190,20 +194,34 @@ export class RedisPubSubAdapter extends EventEmitter<RedisPubSubEvents> implemen
 
   // ----------------------------------------------------------------------------------------
 
-  readonly #onPublished = (): void => {
-    this.#pending--;
-    this.#stats.published++;
-  };
-
-  readonly #onPublishFailed = (): void => {
-    this.#pending--;
-    this.#stats.publishFailed++;
-  };
+  #send(topic: string, envelope: Buffer, count: number): void {
+    if (!this.#link.up || this.#pending >= this.#maxPending) {
+      this.#stats.publishFailed += count;
+      return;
+    }
+    const channel = this.#prefix + topic;
+    const client = this.#link.client;
+    this.#pending++;
+    const sent = this.#sharded
+      ? client.sPublish(channel, envelope)
+      : client.publish(channel, envelope);
+    sent.then(
+      () => {
+        this.#pending--;
+        this.#stats.envelopes++;
+        this.#stats.published += count;
+      },
+      () => {
+        this.#pending--;
+        this.#stats.publishFailed += count;
+      },
+    );
+  }
 
   /** A message on one of our channels (a Buffer: node-redis's buffer mode). */
   readonly #onMessage = (bytes: Buffer, channel: Buffer): void => {
     if (isFrom(bytes, this.#origin)) {
-      this.#stats.ownSkipped++;
+      this.#stats.ownSkipped += countMessages(bytes);
       return;
     }
     try {
@@ -212,8 +230,11 @@ export class RedisPubSubAdapter extends EventEmitter<RedisPubSubEvents> implemen
       if (this.#prefix + envelope.topic !== name) {
         throw new MalformedEnvelopeError(`topic '${envelope.topic}' arrived on channel ${name}`);
       }
-      this.#stats.received++;
-      this.#topics?.deliverLocal(envelope.topic, envelope);
+      this.#stats.received += envelope.messages.length;
+      const topics = this.#topics;
+      if (topics !== null) {
+        for (const message of envelope.messages) topics.deliverLocal(envelope.topic, message);
+      }
     } catch (error) {
       if (!(error instanceof MalformedEnvelopeError)) throw error;
       this.#stats.malformed++;

@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
+  countMessages,
   decodeEnvelope,
+  EnvelopeWriter,
   encodeEnvelope,
   isFrom,
   MAX_TOPIC_BYTES,
@@ -23,24 +25,50 @@ describe('envelope', () => {
     const text = Buffer.from('你好 😀 — chat', 'utf8');
     const got = roundTrip('房间/1', false, text);
     assert.equal(got.topic, '房间/1');
-    assert.equal(got.binary, false);
     assert.deepEqual(Buffer.from(got.origin), ORIGIN);
-    assert.deepEqual(Buffer.from(got.data), text);
+    assert.equal(got.messages.length, 1);
+    assert.equal(got.messages[0]!.binary, false);
+    assert.deepEqual(Buffer.from(got.messages[0]!.data), text);
     const empty = roundTrip('', true, new Uint8Array());
     assert.equal(empty.topic, '');
-    assert.equal(empty.binary, true);
-    assert.equal(empty.data.length, 0);
+    assert.deepEqual(empty.messages, [{ binary: true, data: Buffer.alloc(0) }]);
   });
 
-  it('any topic and any bytes, binary, arrive as they were (property)', () => {
+  it('carries a burst of messages in order, each copied when added', () => {
+    const writer = new EnvelopeWriter(topicBytes('room'), ORIGIN);
+    const reused = Buffer.from('first');
+    writer.add(false, reused);
+    reused.write('XXXXX'); // the caller may reuse its buffer at once
+    writer.add(true, Buffer.alloc(70_000, 9)); // grows past the first allocation
+    writer.add(false, Buffer.from('third'));
+    const bytes = writer.finish();
+    assert.equal(countMessages(bytes), 3);
+    const { messages } = decodeEnvelope(bytes);
+    assert.deepEqual(
+      messages.map((m) => [m.binary, m.data.length, Buffer.from(m.data.subarray(0, 5)).toString()]),
+      [
+        [false, 5, 'first'],
+        [true, 70_000, '\t\t\t\t\t'],
+        [false, 5, 'third'],
+      ],
+    );
+  });
+
+  it('any topic and any messages arrive as they were (property)', () => {
+    const message = fc.record({ binary: fc.constant(true), data: fc.uint8Array() });
     fc.assert(
       fc.property(
         fc.string({ unit: 'grapheme', maxLength: 40 }),
-        fc.uint8Array(),
-        (topic, data) => {
-          const got = roundTrip(topic, true, data);
+        fc.array(message, { minLength: 1, maxLength: 5 }),
+        (topic, messages) => {
+          const writer = new EnvelopeWriter(topicBytes(topic), ORIGIN);
+          for (const m of messages) writer.add(m.binary, m.data);
+          const got = decodeEnvelope(writer.finish());
           assert.equal(got.topic, topic);
-          assert.deepEqual(new Uint8Array(got.data), data);
+          assert.deepEqual(
+            got.messages.map((m) => new Uint8Array(m.data)),
+            messages.map((m) => m.data),
+          );
         },
       ),
     );
@@ -60,8 +88,9 @@ describe('envelope', () => {
 
   it('refuses what is not an envelope, saying why', () => {
     const good = encodeEnvelope(topicBytes('room'), ORIGIN, false, Buffer.from('hi'));
+    const header = good.subarray(0, 24); // up to the first message
     const cases: [string, Buffer, RegExp][] = [
-      ['too short', good.subarray(0, 20), /too short/],
+      ['too short', good.subarray(0, 19), /too short/],
       ['bad magic', Buffer.concat([Buffer.from([0]), good.subarray(1)]), /magic/],
       [
         'version',
@@ -69,11 +98,14 @@ describe('envelope', () => {
         /version 9/,
       ],
       [
-        'flags',
-        Buffer.concat([good.subarray(0, 2), Buffer.from([6]), good.subarray(3)]),
-        /flags 6/,
+        'topic overrun',
+        Buffer.concat([good.subarray(0, 18), Buffer.from([0xff, 0xff])]),
+        /topic overruns/,
       ],
-      ['overrun', good.subarray(0, 23), /overruns/],
+      ['no message', header, /no message/],
+      ['flags', Buffer.concat([header, Buffer.from([6, 0, 0, 0, 0])]), /flags 6/],
+      ['truncated', good.subarray(0, good.length - 4), /overruns|truncated/],
+      ['message overrun', Buffer.concat([header, Buffer.from([1, 0, 0, 0, 9, 1])]), /overruns/],
       [
         'text not UTF-8',
         encodeEnvelope(topicBytes('room'), ORIGIN, false, Buffer.from([0xe4, 0xbd])),
@@ -89,6 +121,9 @@ describe('envelope', () => {
     }
     // The same bytes as binary are fine: only text must be UTF-8.
     const binary = encodeEnvelope(topicBytes('room'), ORIGIN, true, Buffer.from([0xe4, 0xbd]));
-    assert.deepEqual(Buffer.from(decodeEnvelope(binary).data), Buffer.from([0xe4, 0xbd]));
+    assert.deepEqual(
+      Buffer.from(decodeEnvelope(binary).messages[0]!.data),
+      Buffer.from([0xe4, 0xbd]),
+    );
   });
 });

@@ -91,10 +91,12 @@ describe('Redis away, 3 processes mid-conversation', () => {
     const marks = nodes.map((n) => n.events.length);
     const before = await nodes[2]!.call<Stats>({ cmd: 'stats' });
     redis.freeze();
-    // Sent into the silence: at most maxPendingPublishes (10) wait for a reply; the rest fail.
+    // Sent into the silence, one per tick: at most maxPendingPublishes (10) wait for a reply;
+    // the rest fail at once.
     await nodes[2]!.call({ cmd: 'publish', topic: 'room', text: 'into the void', count: 50 });
     const stalled = await nodes[2]!.call<Stats>({ cmd: 'stats' });
     assert.ok(stalled.pending <= 10, `at most 10 publishes wait (${stalled.pending})`);
+    assert.ok(stalled.publishFailed - before.publishFailed >= 40, 'the others failed at once');
     // The silent connection is found (health timeout), torn down, and the waiting ones fail.
     await allReport(nodes, 'down', marks);
     const down = await nodes[2]!.call<Stats>({ cmd: 'stats' });

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { createClient } from 'redis';
+import type { RedisPubSubStats } from '../src/pubsub-adapter.js';
 import { type Client, eventually, until, WsxNode } from './helpers/nodes.js';
 import { RedisServer, requireRedisServer } from './helpers/redis-server.js';
 
@@ -77,13 +78,31 @@ for (const sharded of [false, true]) {
       }
       // Each process published 2, skipped its own 2 echoes, and received the others' 4.
       for (const node of nodes) {
-        const stats = await node.call<Record<string, number>>({ cmd: 'stats' });
+        const stats = await node.call<RedisPubSubStats>({ cmd: 'stats' });
         assert.equal(stats.published, 2);
         assert.equal(stats.ownSkipped, 2);
         assert.equal(stats.received, 4);
         assert.equal(stats.publishFailed, 0);
         assert.equal(stats.malformed, 0);
       }
+      for (const client of clients) client.ws.close();
+    });
+
+    it('a burst published in one tick crosses as one envelope, in order', async (t) => {
+      if (!requireRedisServer(t)) return;
+      const { nodes } = await threeNodes(t, sharded);
+      const clients = await Promise.all(nodes.map((node) => node.client('topic=room')));
+      const before = await nodes[0]!.call<RedisPubSubStats>({ cmd: 'stats' });
+      const burst = { cmd: 'publish', topic: 'room', text: 'n#', count: 100, sameTick: true };
+      assert.equal(await nodes[0]!.call(burst as never), 100);
+      await settleAll(clients, 100, 'the burst everywhere');
+      const expected = Array.from({ length: 100 }, (_, i) => `n${i}`);
+      for (const client of clients) assert.deepEqual(client.messages, expected);
+      const after = await nodes[0]!.call<RedisPubSubStats>({ cmd: 'stats' });
+      assert.equal(after.envelopes - before.envelopes, 1);
+      assert.equal(after.published - before.published, 100);
+      const received = await nodes[1]!.call<RedisPubSubStats>({ cmd: 'stats' });
+      assert.equal(received.received, 100);
       for (const client of clients) client.ws.close();
     });
 
@@ -132,7 +151,7 @@ for (const sharded of [false, true]) {
       );
       await eventually(() => client.messages.length === 1, 'the one valid message');
       assert.deepEqual(client.messages, ['ok']);
-      const stats = await nodes[0]!.call<Record<string, number>>({ cmd: 'stats' });
+      const stats = await nodes[0]!.call<RedisPubSubStats>({ cmd: 'stats' });
       assert.equal(stats.malformed, 3);
       assert.equal(stats.received, 1);
       assert.ok(
