@@ -81,6 +81,11 @@ async function run(job) {
       return {
         seconds: windows[0].seconds,
         serverCpuUs: windows.reduce((sum, w) => sum + w.serverCpuUs, 0),
+        // Per process: the publisher's (the first) and the others'.
+        firstCpuUs: windows[0].serverCpuUs,
+        othersCpuUs:
+          windows.slice(1).reduce((sum, w) => sum + w.serverCpuUs, 0) /
+          Math.max(1, windows.length - 1),
         redisCpuPct: r.serverCpuPct,
         loadCpuPct: windows[0].loadCpuPct,
         otherCpuPct: r.otherCpuPct - windows.reduce((s, w) => s + w.serverCpuPct, 0),
@@ -133,6 +138,7 @@ async function run(job) {
       msgsPerSec: sent / cpu.seconds,
       sent,
       complete: state.completed,
+      missing: sent - state.completed,
       localP50Us: percentile(local, 50),
       localP99Us: percentile(local, 99),
       crossP50Us: percentile(cross, 50),

@@ -49,15 +49,25 @@ async function one(port, pin, { command, subs, pipeline }) {
   const args = ['-p', String(port), '-n', String(requests), '-c', '50', '-P', String(pipeline)];
   const run = spawnSync(
     pin.server[0] ?? 'redis-benchmark',
-    [...pin.server.slice(1), ...(pin.server.length ? ['redis-benchmark'] : []), ...args, '-q']
-      .concat([command, 'bench', message]),
+    [
+      ...pin.server.slice(1),
+      ...(pin.server.length ? ['redis-benchmark'] : []),
+      ...args,
+      '-q',
+    ].concat([command, 'bench', message]),
     { encoding: 'utf8' },
   );
   // Let the subscribers drain, then close them.
   await sleep(300);
   for (const s of sockets) s.destroy();
   const publishes = parseRps(run.stdout);
-  return { command, subs, pipeline, publishesPerSec: publishes, deliveriesPerSec: publishes * subs };
+  return {
+    command,
+    subs,
+    pipeline,
+    publishesPerSec: publishes,
+    deliveriesPerSec: publishes * subs,
+  };
 }
 
 /** Runs the grid; returns the rows, or null when redis-benchmark is not installed. */
@@ -77,7 +87,8 @@ export async function redisBenchmark(pin) {
   const rows = [];
   try {
     for (const pipeline of [1, 16]) {
-      for (const subs of [0, 1, 3, 10]) rows.push(await one(port, pin, { command: 'PUBLISH', subs, pipeline }));
+      for (const subs of [0, 1, 3, 10])
+        rows.push(await one(port, pin, { command: 'PUBLISH', subs, pipeline }));
       rows.push(await one(port, pin, { command: 'SPUBLISH', subs: 3, pipeline }));
     }
   } finally {

@@ -29,7 +29,10 @@ export function markdown(report) {
   const processes = report.options.processes;
   const lines = [];
   const m = report.machine;
-  lines.push('# Cross-process fan-out over Redis: wsx + wsx-redis and Socket.IO + redis-adapter', '');
+  lines.push(
+    '# Cross-process fan-out over Redis: wsx + wsx-redis and Socket.IO + redis-adapter',
+    '',
+  );
   lines.push(
     `${report.date}, ${report.seconds} s, ${report.options.reps} repetition(s): medians (min–max).`,
     `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}; wsx ${m.wsx} at ${m.commit}${m.uncommitted ? ' (uncommitted changes)' : ''}.`,
@@ -39,36 +42,44 @@ export function markdown(report) {
   lines.push(
     '## Throughput: 50 subscribers per process, 64 messages in flight',
     '',
-    '| processes | wsx deliveries/s | wsx deliveries per server CPU-s | Socket.IO deliveries/s | Socket.IO deliveries per server CPU-s | wsx / Socket.IO per CPU-s | Redis CPU % (wsx / Socket.IO) | load generator CPU % (wsx / Socket.IO) |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|',
+    "| processes | wsx deliveries/s | wsx deliveries per server CPU-s | Socket.IO deliveries/s | Socket.IO deliveries per server CPU-s | wsx / Socket.IO per CPU-s | Redis CPU % (wsx / Socket.IO) | load generator CPU % (wsx / Socket.IO) | other processes' CPU % (wsx / Socket.IO) |",
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   );
+  const local = get('wsx-local', 1, 'throughput');
+  if (local !== undefined) {
+    lines.push(
+      `| 1, no Redis (wsx alone) | ${cell(local, 'deliveriesPerSec')} | ${cell(local, 'deliveriesPerCpuSec')} | | | | | ${cell(local, 'loadCpuPct')} | ${cell(local, 'otherCpuPct')} |`,
+    );
+  }
   for (const n of processes) {
     const w = get('wsx', n, 'throughput');
     const s = get('socketio', n, 'throughput');
     lines.push(
-      `| ${n} | ${cell(w, 'deliveriesPerSec')} | ${cell(w, 'deliveriesPerCpuSec')} | ${cell(s, 'deliveriesPerSec')} | ${cell(s, 'deliveriesPerCpuSec')} | ${ratio(w, s, 'deliveriesPerCpuSec')} | ${cell(w, 'redisCpuPct')} / ${cell(s, 'redisCpuPct')} | ${cell(w, 'loadCpuPct')} / ${cell(s, 'loadCpuPct')} |`,
+      `| ${n} | ${cell(w, 'deliveriesPerSec')} | ${cell(w, 'deliveriesPerCpuSec')} | ${cell(s, 'deliveriesPerSec')} | ${cell(s, 'deliveriesPerCpuSec')} | ${ratio(w, s, 'deliveriesPerCpuSec')} | ${cell(w, 'redisCpuPct')} / ${cell(s, 'redisCpuPct')} | ${cell(w, 'loadCpuPct')} / ${cell(s, 'loadCpuPct')} | ${cell(w, 'otherCpuPct')} / ${cell(s, 'otherCpuPct')} |`,
     );
   }
   lines.push(
     '',
     `## Latency at ${report.options.rate.toLocaleString('en')} messages/s: 2 subscribers per process, publish to receipt (ms)`,
     '',
-    '| processes | system | messages/s sent | all arrived | local p50 | local p99 | cross-process p50 | cross-process p99 | server CPU % (sum) |',
-    '|---:|---|---:|---|---:|---:|---:|---:|---:|',
+    "| processes | system | messages/s sent | all arrived | local p50 | local p99 | cross-process p50 | cross-process p99 | CPU µs per message: publishing process / each other | other processes' CPU % |",
+    '|---|---|---:|---|---:|---:|---:|---:|---:|---:|',
   );
-  for (const n of processes) {
-    for (const [system, name] of [
-      ['wsx', 'wsx'],
-      ['socketio', 'Socket.IO'],
-    ]) {
-      const r = get(system, n, 'rate');
-      if (r === undefined) continue;
-      const all = r.complete?.min === r.sent?.max ? 'yes' : `${num(r.complete?.median)} of ${num(r.sent?.median)}`;
-      const cpuPct = r.serverCpuUs && r.seconds ? (100 * r.serverCpuUs.median) / 1e6 / r.seconds.median : Number.NaN;
-      lines.push(
-        `| ${n} | ${name} | ${cell(r, 'msgsPerSec')} | ${all} | ${cell(r, 'localP50Us', ms)} | ${cell(r, 'localP99Us', ms)} | ${n > 1 ? cell(r, 'crossP50Us', ms) : '–'} | ${n > 1 ? cell(r, 'crossP99Us', ms) : '–'} | ${num(cpuPct)} |`,
-      );
-    }
+  const rows = [['wsx-local', 1, 'wsx alone, no Redis']];
+  for (const n of processes) rows.push(['wsx', n, 'wsx'], ['socketio', n, 'Socket.IO']);
+  for (const [system, n, name] of rows) {
+    const r = get(system, n, 'rate');
+    if (r === undefined) continue;
+    const all = r.missing?.max === 0 ? 'yes' : `${num(r.missing?.max)} missing at most`;
+    const perMessage = (key) => {
+      const us = r[key]?.median;
+      const messages = r.sent?.median;
+      return Number.isFinite(us) && messages > 0 ? (us / messages).toFixed(1) : '–';
+    };
+    const cpu = `${perMessage('firstCpuUs')}${n > 1 ? ` / ${perMessage('othersCpuUs')}` : ''}`;
+    lines.push(
+      `| ${n} | ${name} | ${cell(r, 'msgsPerSec')} | ${all} | ${cell(r, 'localP50Us', ms)} | ${cell(r, 'localP99Us', ms)} | ${n > 1 ? cell(r, 'crossP50Us', ms) : '–'} | ${n > 1 ? cell(r, 'crossP99Us', ms) : '–'} | ${cpu} | ${cell(r, 'otherCpuPct')} |`,
+    );
   }
   if (report.redisBenchmark !== null) {
     lines.push(

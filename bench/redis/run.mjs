@@ -2,7 +2,8 @@
 // Cross-process fan-out over Redis: wsx + wsx-redis against Socket.IO 4 + @socket.io/redis-adapter,
 // with 1, 2 and 3 server processes sharing one redis-server, in the same run.
 //
-//   npm run bench:redis [-- --reps N] [--quick] [--systems wsx,socketio] [--no-redis-benchmark]
+//   npm run bench:redis [-- --reps N] [--quick] [--systems wsx,socketio] [--processes 1,2,3]
+//                       [--rate 10000] [--no-redis-benchmark | --redis-benchmark-only]
 //
 // Pinning (2 cores): every server process on CPU 0; redis-server and the load generator on CPU
 // 1. Two figures per system and process count:
@@ -34,12 +35,14 @@ function options(argv) {
   const quick = argv.includes('--quick');
   return {
     reps: Number(get('reps') ?? (quick ? 1 : 3)),
-    systems: (get('systems') ?? 'wsx,socketio').split(','),
+    // wsx-local: one wsx process with no adapter, the baseline of what Redis costs.
+    systems: (get('systems') ?? 'wsx-local,wsx,socketio').split(','),
     processes: (get('processes') ?? '1,2,3').split(',').map(Number),
     window: quick ? 2 : 5,
     warmup: quick ? 1 : 2,
     rate: Number(get('rate') ?? 10_000),
     redisBenchmark: !argv.includes('--no-redis-benchmark'),
+    redisBenchmarkOnly: argv.includes('--redis-benchmark-only'),
   };
 }
 
@@ -74,10 +77,15 @@ function prefixed(prefix, file, args) {
 
 /** Starts one server process (pinned to the server core); resolves { pid, port, stop }. */
 function startServer(system, redisUrl, pin) {
-  const file = join(HERE, system === 'wsx' ? 'wsx-node.mjs' : 'socketio-node.mjs');
-  const child = spawn(...prefixed(pin.server, process.execPath, [file]), {
+  const file = join(HERE, system === 'socketio' ? 'socketio-node.mjs' : 'wsx-node.mjs');
+  const env = { ...process.env, REDIS_URL: redisUrl };
+  if (system === 'wsx-local') delete env.REDIS_URL;
+  // WSX_BENCH_PROFILE=<dir>: each server process writes a CPU profile there when stopped.
+  const profile = process.env.WSX_BENCH_PROFILE;
+  const flags = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+  const child = spawn(...prefixed(pin.server, process.execPath, [...flags, file]), {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, REDIS_URL: redisUrl },
+    env,
   });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${system} server exited (${code})`)));
@@ -115,7 +123,7 @@ async function measure(system, processes, mode, opts, redis, pin) {
   try {
     return await runLoad(
       {
-        system,
+        system: system === 'socketio' ? 'socketio' : 'wsx',
         mode,
         ports: servers.map((s) => s.port),
         serverPids: servers.map((s) => s.pid),
@@ -140,9 +148,10 @@ const load = { before: loadavg(), after: null };
 const redis = await startRedis(pin);
 const samples = [];
 try {
-  for (let rep = 0; rep < opts.reps; rep++) {
+  for (let rep = 0; rep < (opts.redisBenchmarkOnly ? 0 : opts.reps); rep++) {
     for (const processes of opts.processes) {
       for (const system of opts.systems) {
+        if (system === 'wsx-local' && processes !== 1) continue;
         for (const mode of ['throughput', 'rate']) {
           const result = await measure(system, processes, mode, opts, redis, pin);
           samples.push({ rep, system, processes, mode, ...result });
@@ -183,7 +192,8 @@ const report = {
   samples,
   redisBenchmark: redisBench,
 };
-const partial = opts.reps < 3 || opts.systems.length < 2 || opts.processes.length < 3;
+const partial =
+  opts.redisBenchmarkOnly || opts.reps < 3 || opts.systems.length < 3 || opts.processes.length < 3;
 const out = partial ? join(RESULTS, 'tmp') : RESULTS;
 spawnSync('mkdir', ['-p', out]);
 writeFileSync(join(out, 'redis.json'), `${JSON.stringify(report, null, 2)}\n`);

@@ -9,8 +9,11 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { createClient } from 'redis';
 import { Server } from 'socket.io';
 
-const pub = createClient({ url: process.env.REDIS_URL });
+// As wsx-redis does: no timer per command (node-redis's default 5 s timeout rejected commands
+// with nowhere to go and crashed the process on a loaded machine).
+const pub = createClient({ url: process.env.REDIS_URL, commandOptions: { timeout: 0 } });
 const sub = pub.duplicate();
+for (const client of [pub, sub]) client.on('error', (error) => console.error(error.message));
 await Promise.all([pub.connect(), sub.connect()]);
 
 const http = createServer();

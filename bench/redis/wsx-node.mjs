@@ -2,19 +2,21 @@
 // One wsx process of the cross-process benchmark: a standalone server whose topics go through
 // wsx-redis. Subscribers connect to `/`, the publisher to `/pub` (not subscribed); whatever the
 // publisher sends is published to 'room' on every process.
+// Without REDIS_URL: the same server with no adapter (one process, the baseline).
 //   REDIS_URL=redis://127.0.0.1:6379 node bench/redis/wsx-node.mjs
 import { Topics, WebSocketServer } from 'wsx';
 import { RedisPubSubAdapter } from 'wsx-redis';
 
-const adapter = new RedisPubSubAdapter({ redis: { url: process.env.REDIS_URL } });
-await adapter.connect();
+const url = process.env.REDIS_URL;
+const adapter = url ? new RedisPubSubAdapter({ redis: { url } }) : null;
+await adapter?.connect();
 const SUBSCRIBER = { publisher: false };
 const PUBLISHER = { publisher: true };
 
 const server = new WebSocketServer({
   port: 0,
   host: '127.0.0.1',
-  topics: new Topics({ adapter }),
+  topics: adapter ? new Topics({ adapter }) : new Topics(),
   upgrade: (request) => (request.path === '/pub' ? PUBLISHER : SUBSCRIBER),
   open(ws) {
     if (!ws.data.publisher) ws.subscribe('room');
@@ -26,7 +28,5 @@ const server = new WebSocketServer({
 
 server.on('listening', () => console.log(server.address().port));
 process.on('SIGTERM', () => {
-  const stats = adapter.stats();
-  console.error(`wsx ${process.pid}: ${JSON.stringify(stats)}`);
   process.exit(0);
 });

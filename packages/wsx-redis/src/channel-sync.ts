@@ -26,6 +26,8 @@ export class ChannelSync {
   readonly #subscribed = new Set<string>();
   /** Channels with a command in flight, and the promise of its settling. */
   readonly #inFlight = new Map<string, Promise<void>>();
+  /** Who waits for a channel to be subscribed (or no longer wanted). */
+  readonly #waiters = new Map<string, ((subscribed: boolean) => void)[]>();
 
   constructor(commands: ChannelCommands, onError: (error: Error, channel: string) => void) {
     this.#commands = commands;
@@ -37,6 +39,20 @@ export class ChannelSync {
     if (wanted) this.#wanted.add(channel);
     else this.#wanted.delete(channel);
     this.#step(channel);
+  }
+
+  /**
+   * Resolves true once Redis confirmed the subscription to `channel` (at once if it has),
+   * false if the channel stops being wanted first. Waits through an outage.
+   */
+  subscribed(channel: string): Promise<boolean> {
+    if (this.#subscribed.has(channel)) return Promise.resolve(true);
+    if (!this.#wanted.has(channel)) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const list = this.#waiters.get(channel);
+      if (list === undefined) this.#waiters.set(channel, [resolve]);
+      else list.push(resolve);
+    });
   }
 
   /** The channels wanted now. */
@@ -62,11 +78,20 @@ export class ChannelSync {
   clear(): void {
     this.#wanted.clear();
     this.#subscribed.clear();
+    for (const channel of [...this.#waiters.keys()]) this.#wake(channel, false);
+  }
+
+  #wake(channel: string, subscribed: boolean): void {
+    const list = this.#waiters.get(channel);
+    if (list === undefined) return;
+    this.#waiters.delete(channel);
+    for (const resolve of list) resolve(subscribed);
   }
 
   #step(channel: string): void {
-    if (this.#inFlight.has(channel) || !this.#commands.ready) return;
     const wanted = this.#wanted.has(channel);
+    if (!wanted) this.#wake(channel, false);
+    if (this.#inFlight.has(channel) || !this.#commands.ready) return;
     if (wanted === this.#subscribed.has(channel)) return;
     const command = wanted
       ? this.#commands.subscribe(channel)
@@ -76,6 +101,7 @@ export class ChannelSync {
         if (wanted) this.#subscribed.add(channel);
         else this.#subscribed.delete(channel);
         this.#inFlight.delete(channel);
+        if (wanted && this.#wanted.has(channel)) this.#wake(channel, true);
         this.#step(channel);
       },
       (error: Error) => {

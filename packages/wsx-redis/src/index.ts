@@ -10,7 +10,11 @@ export {
   MAX_TOPIC_BYTES,
   MalformedEnvelopeError,
 } from './envelope.js';
-export type { HealthOptions, RedisConnectionOptions } from './link.js';
+export type {
+  HealthOptions,
+  RedisClusterConnectionOptions,
+  RedisConnectionOptions,
+} from './link.js';
 export {
   type PresenceMember,
   RedisPresence,

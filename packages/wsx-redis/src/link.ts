@@ -1,6 +1,7 @@
 /**
- * One connection to Redis with the settings wsx-redis relies on, and its state as two events:
- * `down` when it is lost, `up` when it is usable again (also the first time).
+ * A connection to Redis (one server, or a Redis Cluster) with the settings wsx-redis relies on,
+ * and its state as two events: `down` when it is lost, `up` when it is usable again (also the
+ * first time).
  *
  * node-redis does the reconnecting and restores the channels it had subscribed before
  * announcing `ready`; this file chooses the settings that make a lost or stalled Redis show
@@ -12,10 +13,18 @@
  *   and reconnecting starts.
  * - a reconnect strategy that never gives up (node-redis's default stops after a socket timeout).
  * - RESP3, so a connection carries subscriptions and ordinary commands together.
+ * - no timer per command (node-redis arms an AbortSignal.timeout for each by default, a cost on
+ *   every publish): a stalled Redis is found by the socket timeout, which fails them all.
  */
 
 import { EventEmitter } from 'node:events';
-import { createClient, type RedisClientOptions } from 'redis';
+import {
+  createClient,
+  createCluster,
+  type RedisClientOptions,
+  type RedisClusterOptions,
+} from 'redis';
+import type { RedisCommands } from './commands.js';
 
 /** How a connection checks its health and reconnects. */
 export interface HealthOptions {
@@ -30,7 +39,17 @@ export interface HealthOptions {
   maxReconnectDelay?: number;
 }
 
+/** Options of a connection to one Redis: node-redis client options (`url`, `socket`, ...). */
 export type RedisConnectionOptions = Omit<RedisClientOptions, 'RESP'>;
+
+/** Options of a connection to a Redis Cluster: node-redis cluster options (`rootNodes`, ...). */
+export type RedisClusterConnectionOptions = Omit<RedisClusterOptions, 'RESP'>;
+
+/** Where to connect: one Redis (`redis`), or a cluster (`cluster`), not both. */
+export interface Target {
+  redis?: RedisConnectionOptions;
+  cluster?: RedisClusterConnectionOptions;
+}
 
 /** The events of a {@link RedisLink}. */
 export interface LinkEvents {
@@ -38,21 +57,19 @@ export interface LinkEvents {
   up: [];
 }
 
-/** Builds a node-redis client with the settings above on top of the user's options. */
-function buildClient(options: RedisConnectionOptions, health: HealthOptions) {
+/** The settings above, on top of the user's options for one connection. */
+function connectionSettings(options: RedisConnectionOptions, health: HealthOptions) {
   const pingInterval = health.pingInterval ?? 1000;
   const timeout = health.timeout ?? 3000;
   const maxDelay = health.maxReconnectDelay ?? 2000;
   if (!(timeout > pingInterval)) {
     throw new RangeError(`health.timeout (${timeout}) must be larger than pingInterval`);
   }
-  return createClient({
+  return {
     ...options,
     RESP: 3,
     disableOfflineQueue: true,
     pingInterval,
-    // No timer per command (node-redis arms an AbortSignal.timeout for each by default, a cost
-    // on every publish): a stalled Redis is found by the socket timeout, which fails them all.
     commandOptions: { ...options.commandOptions, timeout: options.commandOptions?.timeout ?? 0 },
     socket: {
       ...options.socket,
@@ -63,36 +80,79 @@ function buildClient(options: RedisConnectionOptions, health: HealthOptions) {
       reconnectStrategy: (retries: number) =>
         Math.min(50 * 2 ** Math.min(retries, 10), maxDelay) + Math.floor(Math.random() * 100),
     },
-  } as RedisClientOptions);
+  } as RedisClientOptions;
 }
 
-export type LinkClient = ReturnType<typeof buildClient>;
+/** What {@link clusterReady} reads of a cluster client (its generics do not unite). */
+interface ClusterView {
+  readonly isReady: boolean;
+  readonly masters: readonly {
+    client?: { isReady: boolean } | undefined;
+    pubSub?: { client: { isReady: boolean } } | undefined;
+  }[];
+  readonly pubSubNode?: { client: { isReady: boolean } } | undefined;
+}
+
+/** Whether every connection the cluster client has opened (commands, pub/sub) is ready. */
+function clusterReady(cluster: ClusterView): boolean {
+  if (!cluster.isReady) return false;
+  for (const master of cluster.masters) {
+    if (master.client !== undefined && !master.client.isReady) return false;
+    if (master.pubSub !== undefined && !master.pubSub.client.isReady) return false;
+  }
+  const node = cluster.pubSubNode;
+  return node === undefined || node.client.isReady;
+}
 
 export class RedisLink extends EventEmitter<LinkEvents> {
-  readonly client: LinkClient;
+  /** The commands wsx-redis sends, on a client or a cluster alike. */
+  readonly client: RedisCommands;
+  readonly #open: () => Promise<unknown>;
+  readonly #destroy: () => void;
+  readonly #isOpen: () => boolean;
   #state: 'new' | 'up' | 'down' | 'closed' = 'new';
   #lastError: Error | null = null;
 
-  constructor(options: RedisConnectionOptions, health: HealthOptions = {}) {
+  constructor(target: Target, health: HealthOptions = {}) {
     super();
-    this.client = buildClient(options, health);
-    // node-redis emits 'error' for every failed attempt and lost connection, and for a PING
-    // that failed (an EventEmitter without an 'error' listener would throw). It is the cause;
-    // 'reconnecting', which follows whenever the connection is really gone, is the event.
-    this.client.on('error', (error: Error) => {
+    if (target.redis !== undefined && target.cluster !== undefined) {
+      throw new TypeError("give 'redis' (one server) or 'cluster', not both");
+    }
+    const remember = (error: Error) => {
       this.#lastError = error;
-    });
-    this.client.on('reconnecting', () => {
-      if (this.#state === 'down' || this.#state === 'closed') return;
-      this.#state = 'down';
-      this.emit('down', this.#lastError ?? new Error('the connection to Redis was lost'));
-    });
-    this.client.on('ready', () => {
-      if (this.#state === 'up' || this.#state === 'closed') return;
-      this.#state = 'up';
-      this.#lastError = null;
-      this.emit('up');
-    });
+    };
+    if (target.cluster !== undefined) {
+      const cluster = createCluster({
+        ...target.cluster,
+        RESP: 3,
+        defaults: connectionSettings(target.cluster.defaults ?? {}, health),
+      } as RedisClusterOptions);
+      // 'node-error' is the cause; 'node-reconnecting', which follows when a connection of
+      // the cluster client is really gone, is the event; ready again when all of them are.
+      cluster.on('error', remember).on('node-error', remember);
+      cluster.on('node-reconnecting', () => this.#down());
+      cluster.on('node-ready', () => clusterReady(cluster as unknown as ClusterView) && this.#up());
+      this.client = cluster as unknown as RedisCommands;
+      this.#open = async () => {
+        await cluster.connect();
+        this.#up();
+      };
+      this.#destroy = () => cluster.destroy();
+      this.#isOpen = () => cluster.isOpen;
+    } else {
+      const client = createClient(connectionSettings(target.redis ?? {}, health));
+      // node-redis emits 'error' for every failed attempt and lost connection, and for a PING
+      // that failed (an EventEmitter without an 'error' listener would throw). It is the
+      // cause; 'reconnecting', which follows whenever the connection is really gone, is the
+      // event.
+      client.on('error', remember);
+      client.on('reconnecting', () => this.#down());
+      client.on('ready', () => this.#up());
+      this.client = client as unknown as RedisCommands;
+      this.#open = () => client.connect();
+      this.#destroy = () => client.destroy();
+      this.#isOpen = () => client.isOpen;
+    }
   }
 
   /** Whether commands can be sent now. */
@@ -102,13 +162,26 @@ export class RedisLink extends EventEmitter<LinkEvents> {
 
   /** Connects; resolves once the connection is ready (node-redis retries until it is). */
   async connect(): Promise<void> {
-    if (this.client.isOpen) return;
-    await this.client.connect();
+    if (this.#isOpen()) return;
+    await this.#open();
   }
 
   /** Closes the connection: commands still waiting for a reply fail. */
   close(): void {
     this.#state = 'closed';
-    if (this.client.isOpen) this.client.destroy();
+    if (this.#isOpen()) this.#destroy();
+  }
+
+  #down(): void {
+    if (this.#state === 'down' || this.#state === 'closed') return;
+    this.#state = 'down';
+    this.emit('down', this.#lastError ?? new Error('the connection to Redis was lost'));
+  }
+
+  #up(): void {
+    if (this.#state === 'up' || this.#state === 'closed') return;
+    this.#state = 'up';
+    this.#lastError = null;
+    this.emit('up');
   }
 }

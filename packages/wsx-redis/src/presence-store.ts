@@ -11,7 +11,7 @@
  *   that whoever finds it dead can remove them.
  */
 
-import type { LinkClient } from './link.js';
+import type { RedisCommands } from './commands.js';
 
 /** Removes one process's fields from a topic's hash, then writes the given ones (a resync). */
 const REPLACE_PROCESS_FIELDS = `
@@ -37,10 +37,10 @@ export interface StoredMember {
 }
 
 export class PresenceStore {
-  readonly #client: LinkClient;
+  readonly #client: RedisCommands;
   readonly #prefix: string;
 
-  constructor(client: LinkClient, prefix: string) {
+  constructor(client: RedisCommands, prefix: string) {
     this.#client = client;
     this.#prefix = `${prefix}presence:`;
   }

@@ -17,12 +17,19 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle, WebSocket } from 'wsx';
-import { type HealthOptions, type RedisConnectionOptions, RedisLink } from './link.js';
+import {
+  type HealthOptions,
+  type RedisClusterConnectionOptions,
+  type RedisConnectionOptions,
+  RedisLink,
+} from './link.js';
 import { PresenceStore } from './presence-store.js';
 
 export interface RedisPresenceOptions {
   /** How to reach Redis: node-redis client options (`url`, `socket`, ...). */
   redis?: RedisConnectionOptions;
+  /** Or a Redis Cluster: node-redis cluster options (`rootNodes`, `defaults`, ...). */
+  cluster?: RedisClusterConnectionOptions;
   /** Put before every key (default `'wsx:'`). */
   prefix?: string;
   /** A heartbeat is valid this long, in ms (default 15,000): the bound on a crashed process. */
@@ -93,7 +100,16 @@ export class RedisPresence extends EventEmitter<RedisPresenceEvents> {
 
   constructor(options: RedisPresenceOptions = {}) {
     super();
-    const known = ['redis', 'prefix', 'ttl', 'heartbeatInterval', 'clock', 'processId', 'health'];
+    const known = [
+      'redis',
+      'cluster',
+      'prefix',
+      'ttl',
+      'heartbeatInterval',
+      'clock',
+      'processId',
+      'health',
+    ];
     for (const key of Object.keys(options)) {
       if (!known.includes(key)) throw new TypeError(`unknown RedisPresence option '${key}'`);
     }
@@ -105,7 +121,7 @@ export class RedisPresence extends EventEmitter<RedisPresenceEvents> {
       throw new RangeError('heartbeatInterval must be positive and at most a third of ttl');
     }
     this.#clock = options.clock ?? wallClock;
-    this.#link = new RedisLink(options.redis ?? {}, options.health);
+    this.#link = new RedisLink(options, options.health);
     this.#store = new PresenceStore(this.#link.client, options.prefix ?? 'wsx:');
     this.#link.on('down', (cause) => {
       this.#dirty = true;

@@ -22,12 +22,19 @@ import {
   MalformedEnvelopeError,
   ORIGIN_LENGTH,
 } from './envelope.js';
-import { type HealthOptions, type RedisConnectionOptions, RedisLink } from './link.js';
+import {
+  type HealthOptions,
+  type RedisClusterConnectionOptions,
+  type RedisConnectionOptions,
+  RedisLink,
+} from './link.js';
 import { PublishBatch } from './publish-batch.js';
 
 export interface RedisPubSubAdapterOptions {
   /** How to reach Redis: node-redis client options (`url`, `socket`, `username`, ...). */
   redis?: RedisConnectionOptions;
+  /** Or a Redis Cluster: node-redis cluster options (`rootNodes`, `defaults`, ...). */
+  cluster?: RedisClusterConnectionOptions;
   /** Put before every topic to make its channel name (default `'wsx:'`). */
   prefix?: string;
   /**
@@ -100,7 +107,7 @@ export class RedisPubSubAdapter extends EventEmitter<RedisPubSubEvents> implemen
 
   constructor(options: RedisPubSubAdapterOptions = {}) {
     super();
-    const known = ['redis', 'prefix', 'sharded', 'maxPendingPublishes', 'health'];
+    const known = ['redis', 'cluster', 'prefix', 'sharded', 'maxPendingPublishes', 'health'];
     for (const key of Object.keys(options)) {
       if (!known.includes(key)) throw new TypeError(`unknown RedisPubSubAdapter option '${key}'`);
     }
@@ -109,7 +116,7 @@ export class RedisPubSubAdapter extends EventEmitter<RedisPubSubEvents> implemen
     this.#prefix = options.prefix ?? 'wsx:';
     this.#sharded = options.sharded ?? false;
     this.#maxPending = options.maxPendingPublishes ?? 10_000;
-    this.#link = new RedisLink(options.redis ?? {}, options.health);
+    this.#link = new RedisLink(options, options.health);
     this.#batch = new PublishBatch(this.#origin, (topic, envelope, count) =>
       this.#send(topic, envelope, count),
     );
@@ -142,6 +149,16 @@ export class RedisPubSubAdapter extends EventEmitter<RedisPubSubEvents> implemen
     const up = new Promise<void>((resolve) => this.once('up', resolve));
     await this.#link.connect();
     await up;
+  }
+
+  /**
+   * Resolves true once this process's subscription to `topic` has reached Redis (at once if it
+   * had), false if the topic lost its last local subscriber first; waits through an outage.
+   * From then on, what other processes publish to `topic` arrives here: a new subscriber that
+   * awaits this before reading history from a store misses nothing in between.
+   */
+  subscribed(topic: string): Promise<boolean> {
+    return this.#channels.subscribed(this.#prefix + topic);
   }
 
   /** Whether Redis is reachable and every wanted channel subscribed. */

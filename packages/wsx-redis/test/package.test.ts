@@ -48,6 +48,12 @@ describe('the wsx-redis package', () => {
     }
   });
 
+  it('subscribed() is false at once for a topic with no local subscriber', async () => {
+    const adapter = new RedisPubSubAdapter({ redis: { url: 'redis://127.0.0.1:1' } });
+    assert.equal(await adapter.subscribed('nobody'), false);
+    await adapter.close();
+  });
+
   it('refuses unknown options and inconsistent timings, before connecting to anything', () => {
     assert.throws(
       () => new RedisPubSubAdapter({ shardd: true } as never),
@@ -65,6 +71,10 @@ describe('the wsx-redis package', () => {
     assert.throws(
       () => new RedisPubSubAdapter({ health: { pingInterval: 1000, timeout: 1000 } }),
       /must be larger than pingInterval/,
+    );
+    assert.throws(
+      () => new RedisPubSubAdapter({ redis: {}, cluster: { rootNodes: [] } }),
+      /not both/,
     );
   });
 });

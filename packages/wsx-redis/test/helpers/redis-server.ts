@@ -36,15 +36,30 @@ export function requireRedisServer(t: TestContext): boolean {
   return false;
 }
 
-/** A port no one listens on right now (the kernel's pick for port 0, then released). */
-async function freePort(): Promise<number> {
+/** Whether `port` can be listened on now. */
+function isFree(port: number): Promise<boolean> {
   const probe = createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const address = probe.address();
-  probe.close();
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  return address.port;
+  return new Promise((resolve) => {
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A port no one listens on right now (the kernel's pick for port 0, then released). For a
+ * cluster node, its bus port (port + 10000) must be free too.
+ */
+async function freePort(cluster: boolean): Promise<number> {
+  for (;;) {
+    const probe = createServer();
+    probe.listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const address = probe.address();
+    probe.close();
+    if (address === null || typeof address === 'string') throw new Error('no TCP address');
+    if (!cluster) return address.port;
+    if (address.port + 10000 < 65536 && (await isFree(address.port + 10000))) return address.port;
+  }
 }
 
 /**
@@ -78,11 +93,13 @@ async function pidOnPort(port: number, ms: number): Promise<number> {
 export class RedisServer {
   readonly port: number;
   readonly #dir: string;
+  readonly #extra: string[];
   #child: ChildProcess | null = null;
 
-  private constructor(port: number, dir: string) {
+  private constructor(port: number, dir: string, extra: string[]) {
     this.port = port;
     this.#dir = dir;
+    this.#extra = extra;
   }
 
   get url(): string {
@@ -93,11 +110,17 @@ export class RedisServer {
     return this.#child?.pid ?? 0;
   }
 
-  /** Starts one (trying a few ports, in case another process takes the one found free). */
-  static async start(t: TestContext): Promise<RedisServer> {
+  /**
+   * Starts one (trying a few ports, in case another process takes the one found free); with
+   * `cluster`, as a node of a Redis Cluster still to be formed (see startCluster).
+   */
+  static async start(t: TestContext, cluster = false): Promise<RedisServer> {
     const dir = mkdtempSync(join(tmpdir(), 'wsx-redis-test-'));
+    const extra = cluster
+      ? ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf']
+      : [];
     for (let attempt = 0; attempt < 5; attempt++) {
-      const server = new RedisServer(await freePort(), dir);
+      const server = new RedisServer(await freePort(cluster), dir, extra);
       if (await server.#launch()) {
         t.after(async () => {
           await server.stop();
@@ -157,6 +180,7 @@ export class RedisServer {
         'no',
         '--loglevel',
         'warning',
+        ...this.#extra,
       ],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
@@ -167,4 +191,33 @@ export class RedisServer {
     await this.stop();
     return false;
   }
+}
+
+/**
+ * A Redis Cluster of `count` masters (no replicas), formed with `redis-cli --cluster create`;
+ * resolves once every node reports `cluster_state:ok`.
+ */
+export async function startCluster(t: TestContext, count: number): Promise<RedisServer[]> {
+  const nodes: RedisServer[] = [];
+  for (let i = 0; i < count; i++) nodes.push(await RedisServer.start(t, true));
+  const addresses = nodes.map((n) => `127.0.0.1:${n.port}`);
+  const create = spawnSync(
+    'redis-cli',
+    ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'],
+    { encoding: 'utf8', timeout: 30_000 },
+  );
+  if (create.status !== 0)
+    throw new Error(`redis-cli --cluster create: ${create.stdout}${create.stderr}`);
+  const deadline = Date.now() + 20_000;
+  for (const node of nodes) {
+    for (;;) {
+      const info = spawnSync('redis-cli', ['-p', String(node.port), 'cluster', 'info'], {
+        encoding: 'utf8',
+      });
+      if (info.stdout.includes('cluster_state:ok')) break;
+      if (Date.now() > deadline) throw new Error(`cluster not ok on ${node.port}: ${info.stdout}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  return nodes;
 }
