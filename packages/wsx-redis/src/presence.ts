@@ -171,8 +171,9 @@ export class RedisPresence extends EventEmitter<RedisPresenceEvents> {
     return this.#write(this.#store.remove(this.processId, topic, member, members.size === 0));
   }
 
-  /** `member` joins `topic` for as long as `ws` is open. */
+  /** `member` joins `topic` for as long as `ws` is open (not at all if it is closed already). */
   track(ws: WebSocket<unknown>, topic: string, member: string, data = ''): Promise<boolean> {
+    if (ws.readyState === ws.CLOSED) return Promise.resolve(true);
     ws.once('close', () => void this.leave(topic, member));
     return this.join(topic, member, data);
   }
