@@ -96,6 +96,7 @@ export class RedisPresence extends EventEmitter<RedisPresenceEvents> {
   #dirty = false;
   #timer: TimerHandle | null = null;
   #closed = false;
+  #started = false;
   #beating: Promise<void> | null = null;
 
   constructor(options: RedisPresenceOptions = {}) {
@@ -135,6 +136,8 @@ export class RedisPresence extends EventEmitter<RedisPresenceEvents> {
 
   /** Connects, sends the first heartbeat and starts the timer. */
   async connect(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
     await this.#link.connect();
     await this.heartbeat();
     this.#schedule();

@@ -146,6 +146,7 @@ export class RedisPubSubAdapter extends EventEmitter<RedisPubSubEvents> implemen
 
   /** Connects to Redis; resolves once connected and subscribed (it retries until then). */
   async connect(): Promise<void> {
+    if (this.#up) return;
     const up = new Promise<void>((resolve) => this.once('up', resolve));
     await this.#link.connect();
     await up;
