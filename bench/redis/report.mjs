@@ -62,7 +62,7 @@ export function markdown(report) {
     '',
     `## Latency at ${report.options.rate.toLocaleString('en')} messages/s: 2 subscribers per process, publish to receipt (ms)`,
     '',
-    "| processes | system | messages/s sent | all arrived | local p50 | local p99 | cross-process p50 | cross-process p99 | CPU µs per message: publishing process / each other | other processes' CPU % |",
+    "| processes | system | messages/s sent | all arrived | local p50 | local p99 | cross-process p50 | cross-process p99 | CPU µs per message sent: publishing process / each other (understated for a system that falls behind) | other processes' CPU % |",
     '|---|---|---:|---|---:|---:|---:|---:|---:|---:|',
   );
   const rows = [['wsx-local', 1, 'wsx alone, no Redis']];
