@@ -10,8 +10,9 @@ import { echo } from './echo.mjs';
 import { fanout } from './fanout.mjs';
 import { handshakes } from './handshakes.mjs';
 import { hold } from './hold.mjs';
+import { inflateAttack } from './inflate-attack.mjs';
 
-const MODES = { echo, fanout, handshakes, hold };
+const MODES = { echo, fanout, handshakes, hold, 'inflate-attack': inflateAttack };
 
 process.once('message', async (job) => {
   let result;

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // wsx under test: echo on `/`, broadcast to every connection on `/broadcast` (topics: framed
-// once, written once per socket per tick). Config: { deflate } = the perMessageDeflate option.
+// once, written once per socket per tick), and `/sink`, which takes messages and answers none.
+// Config: { deflate } = the perMessageDeflate option, { maxMessageSize } in bytes.
 //   node --expose-gc bench/servers/wsx.mjs [port] ['{"deflate":true}']
 import { args, info, ready } from './control.mjs';
 
@@ -9,18 +10,22 @@ const { WebSocketServer } = await import(process.env.WSX_MODULE ?? 'wsx');
 
 const { port, config } = args();
 // Shared per-route data objects: which route a connection is on costs no allocation.
-const ECHO = { room: false };
-const ROOM = { room: true };
+const ECHO = { room: false, sink: false };
+const ROOM = { room: true, sink: false };
+const SINK = { room: false, sink: true };
 
 const server = new WebSocketServer({
   port,
   host: '127.0.0.1',
   perMessageDeflate: config.deflate ?? false,
-  upgrade: (request) => (request.path === '/broadcast' ? ROOM : ECHO),
+  ...(config.maxMessageSize === undefined ? {} : { maxMessageSize: config.maxMessageSize }),
+  upgrade: (request) =>
+    request.path === '/broadcast' ? ROOM : request.path === '/sink' ? SINK : ECHO,
   open(ws) {
     if (ws.data.room) ws.subscribe('room');
   },
   message(ws, data, isBinary) {
+    if (ws.data.sink) return;
     if (ws.data.room) server.publish('room', data, { binary: isBinary });
     else ws.send(data, { binary: isBinary });
   },

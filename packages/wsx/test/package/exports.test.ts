@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 function node(code: string, type: 'commonjs' | 'module'): string {
   return execFileSync(process.execPath, [`--input-type=${type}`, '-e', code], {
