@@ -1,8 +1,8 @@
 /**
  * On a real Redis Cluster (3 masters formed with `redis-cli --cluster create`), 3 wsx processes:
  * with sharded pub/sub every topic's channel lives on the shard that owns its slot, and a
- * message reaches every subscriber on every process once; classic pub/sub works too; presence
- * works across the shards.
+ * message reaches every subscriber on every process once; classic pub/sub works too; a shard
+ * restarted mid-conversation is recovered from by itself; presence works across the shards.
  */
 
 import assert from 'node:assert/strict';
@@ -65,6 +65,30 @@ describe('RedisPubSubAdapter on a Redis Cluster, 3 processes', () => {
       for (const client of clients) client.ws.close();
     });
   }
+
+  it('a shard restarted: every process goes down and up by itself, delivery resumes', async (t) => {
+    if (!requireRedisServer(t)) return;
+    const { cluster, nodes } = await clusterAndNodes(t, true);
+    const topic = TOPICS[0]!;
+    const clients = await Promise.all(nodes.map((node) => node.client(`topic=${topic}`)));
+    const slot = Number(cli(cluster[0]!.port, 'cluster', 'keyslot', `wsx:${topic}`)[0]);
+    const owner = cluster.find((node) => ownsSlot(node.port, slot))!;
+    const marks = nodes.map((n) => n.events.length);
+    await owner.restart(); // its nodes.conf is kept: it comes back with its slots
+    await Promise.all(nodes.map((n, i) => n.event('adapter', 'down', marks[i])));
+    await Promise.all(nodes.map((n, i) => n.event('adapter', 'up', marks[i])));
+    await until(
+      async () => cli(owner.port, 'pubsub', 'shardnumsub', `wsx:${topic}`)[1],
+      '3',
+      'every process subscribed again on the restarted shard',
+    );
+    await nodes[1]!.call({ cmd: 'publish', topic, text: 'after the restart' });
+    await eventually(
+      () => clients.every((c) => c.messages.includes('after the restart')),
+      'delivery after the restart',
+    );
+    for (const client of clients) client.ws.close();
+  });
 
   it('presence across processes, its keys spread over the shards', async (t) => {
     if (!requireRedisServer(t)) return;
