@@ -104,12 +104,72 @@ function clusterReady(cluster: ClusterView): boolean {
   return node === undefined || node.client.isReady;
 }
 
+/** What a link tells its connection's events to. */
+interface StateSink {
+  cause(error: Error): void;
+  down(): void;
+  up(): void;
+}
+
+/** A node-redis client or cluster client, behind the few calls a link makes. */
+interface Connection {
+  readonly client: RedisCommands;
+  open(): Promise<unknown>;
+  destroy(): void;
+  isOpen(): boolean;
+}
+
+function serverConnection(
+  options: RedisConnectionOptions,
+  health: HealthOptions,
+  sink: StateSink,
+): Connection {
+  const client = createClient(connectionSettings(options, health));
+  // node-redis emits 'error' for every failed attempt and lost connection, and for a PING that
+  // failed (an EventEmitter without an 'error' listener would throw). It is the cause;
+  // 'reconnecting', which follows whenever the connection is really gone, is the event.
+  client.on('error', (error: Error) => sink.cause(error));
+  client.on('reconnecting', () => sink.down());
+  client.on('ready', () => sink.up());
+  return {
+    client: client as unknown as RedisCommands,
+    open: () => client.connect(),
+    destroy: () => client.destroy(),
+    isOpen: () => client.isOpen,
+  };
+}
+
+function clusterConnection(
+  options: RedisClusterConnectionOptions,
+  health: HealthOptions,
+  sink: StateSink,
+): Connection {
+  const cluster = createCluster({
+    ...options,
+    RESP: 3,
+    defaults: connectionSettings(options.defaults ?? {}, health),
+  } as RedisClusterOptions);
+  // 'node-error' is the cause; 'node-reconnecting', which follows when one of the cluster
+  // client's connections is really gone, is the event; ready again when all of them are.
+  cluster.on('error', (error: Error) => sink.cause(error));
+  cluster.on('node-error', (error: Error) => sink.cause(error));
+  cluster.on('node-reconnecting', () => sink.down());
+  cluster.on('node-ready', () => clusterReady(cluster as unknown as ClusterView) && sink.up());
+  return {
+    client: cluster as unknown as RedisCommands,
+    async open() {
+      await cluster.connect();
+      sink.up();
+    },
+    destroy: () => cluster.destroy(),
+    isOpen: () => cluster.isOpen,
+  };
+}
+
 export class RedisLink extends EventEmitter<LinkEvents> {
   /** The commands wsx-redis sends, on a client or a cluster alike. */
   readonly client: RedisCommands;
-  readonly #open: () => Promise<unknown>;
-  readonly #destroy: () => void;
-  readonly #isOpen: () => boolean;
+  readonly #connection: Connection;
   #state: 'new' | 'up' | 'down' | 'closed' = 'new';
   #lastError: Error | null = null;
 
@@ -118,41 +178,18 @@ export class RedisLink extends EventEmitter<LinkEvents> {
     if (target.redis !== undefined && target.cluster !== undefined) {
       throw new TypeError("give 'redis' (one server) or 'cluster', not both");
     }
-    const remember = (error: Error) => {
-      this.#lastError = error;
+    const sink: StateSink = {
+      cause: (error) => {
+        this.#lastError = error;
+      },
+      down: () => this.#down(),
+      up: () => this.#up(),
     };
-    if (target.cluster !== undefined) {
-      const cluster = createCluster({
-        ...target.cluster,
-        RESP: 3,
-        defaults: connectionSettings(target.cluster.defaults ?? {}, health),
-      } as RedisClusterOptions);
-      // 'node-error' is the cause; 'node-reconnecting', which follows when a connection of
-      // the cluster client is really gone, is the event; ready again when all of them are.
-      cluster.on('error', remember).on('node-error', remember);
-      cluster.on('node-reconnecting', () => this.#down());
-      cluster.on('node-ready', () => clusterReady(cluster as unknown as ClusterView) && this.#up());
-      this.client = cluster as unknown as RedisCommands;
-      this.#open = async () => {
-        await cluster.connect();
-        this.#up();
-      };
-      this.#destroy = () => cluster.destroy();
-      this.#isOpen = () => cluster.isOpen;
-    } else {
-      const client = createClient(connectionSettings(target.redis ?? {}, health));
-      // node-redis emits 'error' for every failed attempt and lost connection, and for a PING
-      // that failed (an EventEmitter without an 'error' listener would throw). It is the
-      // cause; 'reconnecting', which follows whenever the connection is really gone, is the
-      // event.
-      client.on('error', remember);
-      client.on('reconnecting', () => this.#down());
-      client.on('ready', () => this.#up());
-      this.client = client as unknown as RedisCommands;
-      this.#open = () => client.connect();
-      this.#destroy = () => client.destroy();
-      this.#isOpen = () => client.isOpen;
-    }
+    this.#connection =
+      target.cluster === undefined
+        ? serverConnection(target.redis ?? {}, health, sink)
+        : clusterConnection(target.cluster, health, sink);
+    this.client = this.#connection.client;
   }
 
   /** Whether commands can be sent now. */
@@ -162,14 +199,14 @@ export class RedisLink extends EventEmitter<LinkEvents> {
 
   /** Connects; resolves once the connection is ready (node-redis retries until it is). */
   async connect(): Promise<void> {
-    if (this.#isOpen()) return;
-    await this.#open();
+    if (this.#connection.isOpen()) return;
+    await this.#connection.open();
   }
 
   /** Closes the connection: commands still waiting for a reply fail. */
   close(): void {
     this.#state = 'closed';
-    if (this.#isOpen()) this.#destroy();
+    if (this.#connection.isOpen()) this.#connection.destroy();
   }
 
   #down(): void {
