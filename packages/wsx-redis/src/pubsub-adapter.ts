@@ -79,6 +79,12 @@ export interface RedisPubSubEvents {
    * time). Messages other processes published since `down` were not received.
    */
   up: [];
+  /**
+   * After a `down`, just before `up`: these topics (those with local subscribers) are
+   * subscribed again, and what other processes published to them meanwhile did not arrive
+   * here. The moment to have their clients fetch the gap from a store.
+   */
+  resubscribed: [topics: string[]];
   /** A malformed message, or a failed (un)subscribe. Emitted only when listened to. */
   error: [error: Error];
 }
@@ -94,6 +100,8 @@ export class RedisPubSubAdapter extends EventEmitter<RedisPubSubEvents> implemen
   readonly #channels: ChannelSync;
   #topics: Topics | null = null;
   #up = false;
+  /** A `down` since the last `up`: the next `up` is a recovery. */
+  #wasDown = false;
   readonly #batch: PublishBatch;
   readonly #stats = {
     published: 0,
@@ -139,6 +147,7 @@ export class RedisPubSubAdapter extends EventEmitter<RedisPubSubEvents> implemen
     );
     this.#link.on('down', (cause) => {
       this.#up = false;
+      this.#wasDown = true;
       this.emit('down', cause);
     });
     this.#link.on('up', () => void this.#recover());
@@ -265,6 +274,14 @@ export class RedisPubSubAdapter extends EventEmitter<RedisPubSubEvents> implemen
     // Down again meanwhile: the next 'up' recovers.
     if (!this.#link.up || this.#up) return;
     this.#up = true;
+    if (this.#wasDown) {
+      this.#wasDown = false;
+      const prefix = this.#prefix.length;
+      this.emit(
+        'resubscribed',
+        this.#channels.wanted().map((channel) => channel.slice(prefix)),
+      );
+    }
     this.emit('up');
   }
 

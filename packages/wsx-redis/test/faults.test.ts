@@ -80,6 +80,8 @@ describe('Redis away, 3 processes mid-conversation', () => {
     await publishDuringOutage(nodes, clients);
     await redis.restart();
     await allReport(nodes, 'up', marks);
+    // The recovery signal: which topics to fetch the gap of, before 'up'.
+    await Promise.all(nodes.map((n, i) => n.event('adapter', 'resubscribed room', marks[i])));
     await resumes(nodes, clients, say);
     for (const c of clients) c.ws.close();
   });
