@@ -64,8 +64,21 @@ for (const sharded of [false, true]) {
         sender.ws.send(BINARY);
       }
       await settleAll(clients, 6, 'six messages everywhere');
-      await new Promise((r) => setTimeout(r, 50));
+      // A barrier instead of a wait: each process now publishes a marker. A process gets the
+      // others' markers through Redis after anything Redis had sent it before, its own echoes
+      // included, so a duplicate would show up before the markers.
+      for (const [i, node] of nodes.entries()) {
+        await node.call({ cmd: 'publish', topic: 'room', text: `end ${i}` });
+      }
+      await settleAll(clients, 9, 'the three markers everywhere');
       for (const client of clients) {
+        const markers = client.messages.filter((m) => typeof m === 'string' && m.startsWith('end'));
+        assert.equal(markers.length, 3);
+        client.messages.splice(
+          0,
+          client.messages.length,
+          ...client.messages.filter((m) => !markers.includes(m)),
+        );
         assert.equal(client.messages.length, 6, 'each message once, the sender included');
         const texts = client.messages.filter((m) => typeof m === 'string').sort();
         assert.deepEqual(
@@ -76,14 +89,15 @@ for (const sharded of [false, true]) {
         assert.equal(binaries.length, 3);
         for (const b of binaries) assert.deepEqual(b, BINARY);
       }
-      // Each process published 2 (acknowledged), skipped its own 2 echoes, and received the
-      // others' 4 (Redis's reply and the echo may come after the others delivered).
+      // Each process published 2 and its marker (acknowledged), skipped its own 3 echoes, and
+      // received the others' 6 (Redis's reply and the echo may come after the others
+      // delivered).
       for (const node of nodes) {
         const counts = async () => {
           const s = await node.call<RedisPubSubStats>({ cmd: 'stats' });
           return `${s.published} ${s.ownSkipped} ${s.received} ${s.publishFailed} ${s.malformed}`;
         };
-        await until(counts, '2 2 4 0 0', 'published, ownSkipped, received, failed, malformed');
+        await until(counts, '3 3 6 0 0', 'published, ownSkipped, received, failed, malformed');
       }
       for (const client of clients) client.ws.close();
     });
@@ -132,9 +146,8 @@ for (const sharded of [false, true]) {
       const client = await nodes[0]!.client('topic=room');
       const publish = (channel: string, message: Buffer) =>
         sharded ? watcher.sPublish(channel, message) : watcher.publish(channel, message);
-      for (let i = 0; i < 20 && (await publish('wsx:room', Buffer.from('hi'))) === 0; i++) {
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      // Not an envelope at all (node 0 is subscribed: the client's 'ready' came after that).
+      assert.equal(await publish('wsx:room', Buffer.from('hi')), 1);
       // A valid envelope for another topic, and a text message that is not UTF-8.
       const { encodeEnvelope } = await import('../src/envelope.js');
       const origin = Buffer.alloc(16, 7);
