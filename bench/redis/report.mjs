@@ -54,6 +54,7 @@ export function markdown(report) {
   for (const n of processes) {
     const w = get('wsx', n, 'throughput');
     const s = get('socketio', n, 'throughput');
+    if (w === undefined && s === undefined) continue;
     lines.push(
       `| ${n} | ${cell(w, 'deliveriesPerSec')} | ${cell(w, 'deliveriesPerCpuSec')} | ${cell(s, 'deliveriesPerSec')} | ${cell(s, 'deliveriesPerCpuSec')} | ${ratio(w, s, 'deliveriesPerCpuSec')} | ${cell(w, 'redisCpuPct')} / ${cell(s, 'redisCpuPct')} | ${cell(w, 'loadCpuPct')} / ${cell(s, 'loadCpuPct')} | ${cell(w, 'otherCpuPct')} / ${cell(s, 'otherCpuPct')} |`,
     );

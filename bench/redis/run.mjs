@@ -3,7 +3,8 @@
 // with 1, 2 and 3 server processes sharing one redis-server, in the same run.
 //
 //   npm run bench:redis [-- --reps N] [--quick] [--systems wsx,socketio] [--processes 1,2,3]
-//                       [--rate 10000] [--no-redis-benchmark | --redis-benchmark-only]
+//                       [--rate 10000] [--modes throughput,rate]
+//                       [--no-redis-benchmark | --redis-benchmark-only]
 //
 // Pinning (2 cores): every server process on CPU 0; redis-server and the load generator on CPU
 // 1. Two figures per system and process count:
@@ -41,6 +42,7 @@ function options(argv) {
     window: quick ? 2 : 5,
     warmup: quick ? 1 : 2,
     rate: Number(get('rate') ?? 10_000),
+    modes: (get('modes') ?? 'throughput,rate').split(','),
     redisBenchmark: !argv.includes('--no-redis-benchmark'),
     redisBenchmarkOnly: argv.includes('--redis-benchmark-only'),
   };
@@ -105,7 +107,10 @@ function startServer(system, redisUrl, pin) {
 }
 
 function runLoad(job, pin) {
-  const child = spawn(...prefixed(pin.load, process.execPath, [join(HERE, 'load.mjs')]), {
+  // BENCH_LOAD_FLAGS: Node flags for the load generator (e.g. --cpu-prof), as for npm run bench.
+  const flags = process.env.BENCH_LOAD_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const file = join(HERE, 'load.mjs');
+  const child = spawn(...prefixed(pin.load, process.execPath, [...flags, file]), {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   child.send(job);
@@ -152,7 +157,7 @@ try {
     for (const processes of opts.processes) {
       for (const system of opts.systems) {
         if (system === 'wsx-local' && processes !== 1) continue;
-        for (const mode of ['throughput', 'rate']) {
+        for (const mode of opts.modes) {
           const result = await measure(system, processes, mode, opts, redis, pin);
           samples.push({ rep, system, processes, mode, ...result });
           console.error(`${system} x${processes} ${mode}: ${JSON.stringify(result)}`);
