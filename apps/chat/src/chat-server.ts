@@ -96,6 +96,7 @@ export async function startChatServer(
     messagesStored: () => messaging.stored,
     duplicates: () => messaging.duplicates,
     deliveries: () => fanout.deliveries,
+    fetched: () => fanout.streams.fetched,
   });
   const limiter = new AttemptLimiter(parts.attemptLimits ?? DEFAULT_ATTEMPT_LIMITS, now);
   const accounts = new Accounts(store, limiter, now);

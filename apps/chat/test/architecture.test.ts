@@ -31,7 +31,10 @@ test('the server imports wsx and wsx-redis only through their public entry point
     for (const spec of imports(file)) {
       const where = relative(APP, file);
       if (spec.startsWith('wsx'))
-        assert.ok(PUBLIC_ENTRIES.has(spec), `${where}: ${spec} is not a public entry point of wsx or wsx-redis`);
+        assert.ok(
+          PUBLIC_ENTRIES.has(spec),
+          `${where}: ${spec} is not a public entry point of wsx or wsx-redis`,
+        );
       assert.ok(
         !spec.includes('packages/'),
         `${where}: ${spec} reaches into the repository's packages`,

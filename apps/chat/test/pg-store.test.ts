@@ -11,6 +11,7 @@ import pg from 'pg';
 import { PG_MIGRATIONS } from '../src/store/pg-migrations.js';
 import { PostgresStore } from '../src/store/pg-store.js';
 import type { User } from '../src/store/types.js';
+import { within } from './helpers.js';
 import { PostgresServer, requirePostgres } from './servers/postgres-server.js';
 
 let server: PostgresServer | null = null;
@@ -190,8 +191,14 @@ test('the server crashes and restarts: commits made meanwhile wait and go throug
   await server.stop('immediate');
   for (let i = 0; i < 50; i++) sent.push(store.appendMessage(msg(room, alice, `during${i}`)));
   // Appends made while the server is down wait (the store says it is not ready)...
-  while (!retried.some((e) => /retrying/.test(e.message)))
-    await new Promise((resolve) => setTimeout(resolve, 10));
+  await within(
+    (async () => {
+      while (!retried.some((e) => /retrying/.test(e.message)))
+        await new Promise((resolve) => setTimeout(resolve, 10));
+    })(),
+    10_000,
+    'a commit to be retried',
+  );
   assert.equal(store.isReady(), false);
   // ...and are committed once it is back.
   await server.start();

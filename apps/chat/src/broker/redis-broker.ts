@@ -12,7 +12,8 @@
  * - tells the other nodes the last seq it published in each room since its link was last known
  *   good (`head`): a node that did not receive them reads them from the store.
  * A publish that fails while the link is up (too many waiting) is followed by heads the same
- * way, within a second.
+ * way, within a second. A Redis that stops answering while this node publishes is noticed by
+ * a {@link StallWatch}: publishes are held (and counted as failed) until it answers again.
  */
 import { RedisPresence, RedisPubSubAdapter } from 'wsx-redis';
 import {
@@ -28,6 +29,7 @@ import {
 import { RedisRoomPresence } from './redis-room-presence.js';
 import { RelayTopics } from './relay-topics.js';
 import type { DeliverHandler, RoomBroker, RoomEvent, UserEvent } from './room-broker.js';
+import { StallWatch } from './stall-watch.js';
 
 /** What the broker tells the operator (pino's logger fits). */
 export interface BrokerLog {
@@ -52,8 +54,8 @@ export interface RedisBrokerOptions {
 }
 
 const silent: BrokerLog = { info() {}, warn() {}, error() {} };
-/** How often publish failures are looked for (then heads follow). */
-const CHECK_INTERVAL_MS = 1000;
+/** How often publish failures are looked for (then heads follow), in stall checks. */
+const FAILURE_CHECK_EVERY = 4;
 /** How long `watchRoom` waits for Redis to confirm a subscription before going on anyway. */
 const WATCH_TIMEOUT_MS = 5000;
 
@@ -69,6 +71,9 @@ export class RedisBroker implements RoomBroker {
   #published = new Map<number, number>();
   #publishedBefore = new Map<number, number>();
   #failuresSeen = 0;
+  #held = 0;
+  #checks = 0;
+  readonly #stalls: StallWatch;
   readonly #timer: NodeJS.Timeout;
 
   private constructor(options: RedisBrokerOptions) {
@@ -85,7 +90,9 @@ export class RedisBroker implements RoomBroker {
     this.#adapter.on('up', () => this.#log.info({}, 'Redis is reachable'));
     this.#adapter.on('error', (err) => this.#log.error({ err }, 'Redis pub/sub'));
     this.#presence.on('error', (err) => this.#log.error({ err }, 'Redis presence'));
-    this.#timer = setInterval(() => this.#checkFailures(), CHECK_INTERVAL_MS);
+    // Publishes unanswered for half the timeout: see stall-watch.ts.
+    this.#stalls = new StallWatch(() => this.#adapter.stats(), timeout / 2);
+    this.#timer = setInterval(() => this.#check(), Math.max(25, timeout / 4));
     this.#timer.unref();
   }
 
@@ -168,8 +175,14 @@ export class RedisBroker implements RoomBroker {
     await this.#adapter.close();
   }
 
+  /** Publishes held because Redis does not answer (see stall-watch.ts). */
+  get held(): number {
+    return this.#held;
+  }
+
   #send(topic: string, text: string): void {
-    this.#adapter.publish(topic, { data: Buffer.from(text), binary: false });
+    if (this.#stalls.stalled) this.#held++;
+    else this.#adapter.publish(topic, { data: Buffer.from(text), binary: false });
   }
 
   #receive(topic: string, text: string): void {
@@ -222,9 +235,20 @@ export class RedisBroker implements RoomBroker {
     this.#deliver({ kind: 'gap' });
   }
 
+  #check(): void {
+    const change = this.#stalls.check();
+    if (change === 'stalled')
+      this.#log.warn({}, 'Redis does not answer: publishes are held until it does');
+    if (change === 'resumed') {
+      this.#log.info({ held: this.#held }, 'Redis answers again');
+      this.#announceHeads();
+    }
+    if (++this.#checks % FAILURE_CHECK_EVERY === 0) this.#checkFailures();
+  }
+
   /** Publishes that failed while the link was up are followed by the rooms' heads. */
   #checkFailures(): void {
-    if (!this.#adapter.isUp) return; // heads follow the outage (#recover)
+    if (!this.#adapter.isUp || this.#stalls.stalled) return; // heads follow the outage
     const failed = this.#adapter.stats().publishFailed;
     if (failed > this.#failuresSeen) this.#announceHeads();
     this.#failuresSeen = failed;

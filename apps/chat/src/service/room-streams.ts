@@ -85,6 +85,11 @@ class RoomStream {
 export class RoomStreams {
   readonly #options: RoomStreamsOptions;
   readonly #streams = new Map<number, RoomStream>();
+  /**
+   * Messages delivered after reading them from the store because they had not arrived (or not
+   * yet) through the broker: each one is a live event lost or late. For the metrics.
+   */
+  fetched = 0;
 
   constructor(options: RoomStreamsOptions) {
     this.#options = options;
@@ -264,6 +269,7 @@ export class RoomStreams {
         const rows = await this.#options.readAfter(stream.room, from, CATCH_UP_PAGE);
         if (this.#streams.get(stream.room) !== stream) return;
         for (const m of rows) this.#offerTo(stream, m.seq, frames.messageFrame(m));
+        this.fetched += stream.delivered! - from;
         // The store has nothing further: a head beyond it was not a stored message (the store
         // is the truth), and a pending message will pull the gap in again when it can.
         if (rows.length === 0 && stream.delivered === from) stream.head = from;
