@@ -71,6 +71,9 @@ export class RedisBroker implements RoomBroker {
   #published = new Map<number, number>();
   #publishedBefore = new Map<number, number>();
   #failuresSeen = 0;
+  /** Resolves at the next `down` (one promise shared by every watch waiting meanwhile). */
+  #nextDown!: Promise<void>;
+  #wasDown: () => void = () => {};
   #held = 0;
   #checks = 0;
   readonly #stalls: StallWatch;
@@ -85,7 +88,12 @@ export class RedisBroker implements RoomBroker {
     this.#presence = new RedisPresence({ redis: { url: options.url }, prefix, health });
     this.#rooms = new RedisRoomPresence(this.#presence);
     new RelayTopics(this.#adapter, (topic, text) => this.#receive(topic, text));
-    this.#adapter.on('down', (cause) => this.#log.warn({ err: cause }, 'Redis is away'));
+    this.#armDown();
+    this.#adapter.on('down', (cause) => {
+      this.#log.warn({ err: cause }, 'Redis is away');
+      this.#wasDown();
+      this.#armDown();
+    });
     this.#adapter.on('resubscribed', () => this.#recover());
     this.#adapter.on('up', () => this.#log.info({}, 'Redis is reachable'));
     this.#adapter.on('error', (err) => this.#log.error({ err }, 'Redis pub/sub'));
@@ -204,17 +212,21 @@ export class RedisBroker implements RoomBroker {
     if (count === 0) this.#adapter.subscriptionChanged(topic, 1, 0);
     if (!this.#adapter.isUp) return;
     let timer: NodeJS.Timeout | undefined;
-    let down: (() => void) | undefined;
     await Promise.race([
       this.#adapter.subscribed(topic),
+      this.#nextDown,
       new Promise<void>((resolve) => {
-        down = () => resolve();
-        this.#adapter.once('down', down);
         timer = setTimeout(resolve, WATCH_TIMEOUT_MS);
       }),
     ]);
     clearTimeout(timer);
-    if (down !== undefined) this.#adapter.off('down', down);
+  }
+
+  /** A new promise for the next `down`, the last one having resolved (or at the start). */
+  #armDown(): void {
+    this.#nextDown = new Promise((resolve) => {
+      this.#wasDown = resolve;
+    });
   }
 
   #unwatch(topic: string): void {
