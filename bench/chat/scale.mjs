@@ -78,12 +78,13 @@ function startChat(args, workers, pin) {
 async function runOne(config, scenario, backends, pin) {
   let args = ['--port', '0', '--rate', '1000000', '--burst', '1000000'];
   let dataDir = null;
+  let db = null;
   if (config.id === 'sqlite') {
     dataDir = mkdtempSync(join(tmpdir(), 'bench-chat-scale-'));
     cpSync(backends.sqliteTemplate, dataDir, { recursive: true });
     args.push('--data-dir', dataDir);
   } else {
-    const db = `run_${config.id}_${scenario.id}_${Date.now()}`;
+    db = `run_${config.id}_${scenario.id}_${Date.now()}`;
     await backends.postgres.query(`CREATE DATABASE ${db} TEMPLATE seed`);
     args = [...args, '--store', backends.postgres.url(db), '--broker', backends.redis.url];
     args.push('--workers', String(config.workers));
@@ -109,16 +110,20 @@ async function runOne(config, scenario, backends, pin) {
       g.child.send({ type: 'go', warmupMs: WARMUP_MS, measureMs: MEASURE_MS });
     await sleep(WARMUP_MS);
     const window = meter(chat.pids, config.id === 'sqlite' ? {} : backends, generators);
+    const wal0 = db === null ? null : await walAndCommits(backends.postgres, db);
     await sleep(MEASURE_MS);
     const cpu = window();
+    const wal1 = db === null ? null : await walAndCommits(backends.postgres, db);
     const results = await Promise.all(generators.map((g) => g.next('result')));
     const summary = summarize(results, cpu, Number.NaN, MEASURE_MS);
-    const perMessage = (us) =>
-      summary.acksPerSecond > 0 ? us / (summary.acksPerSecond * cpu.seconds) : Number.NaN;
+    const messages = summary.acksPerSecond * cpu.seconds;
+    const perMessage = (x) => (messages > 0 ? x / messages : Number.NaN);
     return {
       ...summary,
       pgUsPerMessage: perMessage(cpu.pgUs),
       redisUsPerMessage: perMessage(cpu.redisUs),
+      walBytesPerMessage: wal0 === null ? Number.NaN : perMessage(wal1.wal - wal0.wal),
+      messagesPerCommit: wal0 === null ? Number.NaN : messages / (wal1.commits - wal0.commits),
     };
   } finally {
     for (const g of generators) g.child.kill();
@@ -126,6 +131,15 @@ async function runOne(config, scenario, backends, pin) {
     await new Promise((resolve) => chat.child.once('exit', resolve));
     if (dataDir !== null) rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** PostgreSQL's WAL position (bytes) and the database's committed transactions so far. */
+async function walAndCommits(postgres, db) {
+  const { rows } = await postgres.query(
+    `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::float8 AS wal,
+       (SELECT xact_commit FROM pg_stat_database WHERE datname = '${db}')::float8 AS commits`,
+  );
+  return rows[0];
 }
 
 /** CPU over a window: the chat processes, PostgreSQL's, Redis's, the load generators', the rest. */
@@ -184,6 +198,8 @@ function format(results, meta) {
     row('chat processes CPU µs per message', 'cpuUsPerMessage', 1);
     row('PostgreSQL CPU µs per message', 'pgUsPerMessage', 1);
     row('Redis CPU µs per message', 'redisUsPerMessage', 1);
+    row('PostgreSQL WAL bytes per message', 'walBytesPerMessage', 0);
+    row('messages per PostgreSQL transaction', 'messagesPerCommit', 1);
     row('chat processes CPU, % of one core', 'serverCpuPct', 0);
     row('other processes CPU, % of one core (not ours)', 'otherCpuPct', 0);
     row('errors', 'errors', 0);

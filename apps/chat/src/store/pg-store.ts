@@ -7,7 +7,7 @@
  * the server restarts, appends are retried and simply wait; reads fail, and the request that
  * made them gets `internal` (the client tries again).
  */
-import type { Pool } from 'pg';
+import type { Pool, QueryConfig } from 'pg';
 import { AsyncCommitQueue } from './async-commit-queue.js';
 import type { MessageStore } from './message-store.js';
 import { createPool, isTransient } from './pg-connection.js';
@@ -185,9 +185,18 @@ export class PostgresStore implements MessageStore {
     return this.#rooms.markRead(roomId, userId, seq);
   }
 
-  /** Open, and the last commit went through (false while commits are being retried). */
-  isReady(): boolean {
-    return !this.#closed && this.#queue.healthy;
+  /**
+   * Open, the last commit went through (not while commits are being retried), and the server
+   * answers a query now (within 2 s).
+   */
+  async isReady(): Promise<boolean> {
+    if (this.#closed || !this.#queue.healthy) return false;
+    try {
+      await this.#pool.query({ text: 'SELECT 1', query_timeout: 2000 } as QueryConfig);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Commits what is pending (retrying as long as commits are), then closes the pool. */
