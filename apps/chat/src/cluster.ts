@@ -25,73 +25,91 @@ export type WorkerMessage = { type: 'listening'; url: string };
 export const SHUTDOWN = 'shutdown';
 
 export function runPrimary(workers: number, logger: Logger): void {
-  const listening = new Set<number>();
-  const restarts: number[] = [];
-  let announced = false;
-  let stopping = false;
-  let exitCode = 0;
+  const primary = new Primary(workers, logger);
+  cluster.on('exit', (worker, code, signal) => primary.exited(worker, code, signal));
+  process.on('SIGINT', () => primary.signal('SIGINT'));
+  process.on('SIGTERM', () => primary.signal('SIGTERM'));
+  for (let i = 0; i < workers; i++) primary.fork();
+}
 
-  const fork = (): Worker => {
+const liveWorkers = (): Worker[] => Object.values(cluster.workers ?? {}) as Worker[];
+
+/** The primary's state: which workers listen, recent deaths, whether it is stopping. */
+class Primary {
+  readonly #workers: number;
+  readonly #logger: Logger;
+  readonly #listening = new Set<number>();
+  /** When workers died, over the last minute. */
+  readonly #deaths: number[] = [];
+  #announced = false;
+  #stopping = false;
+  #exitCode = 0;
+  #signals = 0;
+
+  constructor(workers: number, logger: Logger) {
+    this.#workers = workers;
+    this.#logger = logger;
+  }
+
+  fork(): void {
     const worker = cluster.fork();
     worker.on('message', (message: WorkerMessage) => {
-      if (message?.type !== 'listening' || stopping) return;
-      listening.add(worker.id);
-      if (announced || listening.size < workers) return;
-      announced = true;
-      logger.info({ url: message.url, workers }, 'listening');
-      process.stderr.write(
-        `\nwsx chat is running: open ${message.url} in your browser (${workers} workers; Ctrl+C to stop)\n\n`,
-      );
+      if (message?.type === 'listening' && !this.#stopping) this.#listening.add(worker.id);
+      if (message?.type === 'listening') this.#announce(message.url);
     });
-    return worker;
-  };
+  }
 
-  cluster.on('exit', (worker, code, signal) => {
-    const wasListening = listening.delete(worker.id);
-    if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(exitCode);
+  exited(worker: Worker, code: number, signal: string): void {
+    const wasListening = this.#listening.delete(worker.id);
+    if (this.#stopping) {
+      if (liveWorkers().length === 0) process.exit(this.#exitCode);
       return;
     }
-    logger.error({ worker: worker.id, code, signal }, 'a worker died');
+    this.#logger.error({ worker: worker.id, code, signal }, 'a worker died');
     const now = Date.now();
-    restarts.push(now);
-    while (restarts[0]! < now - 60_000) restarts.shift();
-    if (!wasListening && !announced) return giveUp('a worker failed to start');
-    if (restarts.length > MAX_RESTARTS) return giveUp('workers keep dying');
-    setTimeout(() => stopping || fork(), RESTART_DELAY_MS).unref();
-  });
+    this.#deaths.push(now);
+    while (this.#deaths[0]! < now - 60_000) this.#deaths.shift();
+    if (!wasListening && !this.#announced) this.#giveUp('a worker failed to start');
+    else if (this.#deaths.length > MAX_RESTARTS) this.#giveUp('workers keep dying');
+    else setTimeout(() => this.#stopping || this.fork(), RESTART_DELAY_MS).unref();
+  }
 
-  const giveUp = (reason: string) => {
-    logger.fatal({ reason }, 'stopping');
-    process.stderr.write(`wsx-chat: ${reason}; stopping\n`);
-    stop(1);
-  };
-
-  const stop = (code: number) => {
-    stopping = true;
-    exitCode = code;
-    for (const worker of Object.values(cluster.workers ?? {})) {
-      // A worker still starting has nothing to finish (and may not listen for the message).
-      if (listening.has(worker!.id)) worker!.send(SHUTDOWN);
-      else worker!.process.kill('SIGKILL');
-    }
-    // The last worker's exit ends the primary (above).
-    if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(code);
-  };
-
-  let signals = 0;
-  const onSignal = (signal: string) => {
-    if (++signals > 1) {
-      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
+  signal(name: string): void {
+    if (++this.#signals > 1) {
+      for (const worker of liveWorkers()) worker.process.kill('SIGKILL');
       process.exit(1);
     }
-    logger.info({ signal }, 'signal received: stopping the workers');
-    stop(0);
-  };
-  process.on('SIGINT', () => onSignal('SIGINT'));
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
+    this.#logger.info({ signal: name }, 'signal received: stopping the workers');
+    this.#stop(0);
+  }
 
-  for (let i = 0; i < workers; i++) fork();
+  /** Says where the chat is, once every worker listens. */
+  #announce(url: string): void {
+    if (this.#announced || this.#stopping || this.#listening.size < this.#workers) return;
+    this.#announced = true;
+    this.#logger.info({ url, workers: this.#workers }, 'listening');
+    process.stderr.write(
+      `\nwsx chat is running: open ${url} in your browser (${this.#workers} workers; Ctrl+C to stop)\n\n`,
+    );
+  }
+
+  #giveUp(reason: string): void {
+    this.#logger.fatal({ reason }, 'stopping');
+    process.stderr.write(`wsx-chat: ${reason}; stopping\n`);
+    this.#stop(1);
+  }
+
+  /** Asks every worker to stop; the last one's exit ends the primary (exited()). */
+  #stop(code: number): void {
+    this.#stopping = true;
+    this.#exitCode = code;
+    for (const worker of liveWorkers()) {
+      // A worker still starting has nothing to finish (and may not listen for the message).
+      if (this.#listening.has(worker.id)) worker.send(SHUTDOWN);
+      else worker.process.kill('SIGKILL');
+    }
+    if (liveWorkers().length === 0) process.exit(code);
+  }
 }
 
 /**

@@ -95,6 +95,9 @@ test('--workers 2 serves one port; a worker killed with SIGKILL is replaced, its
   const alive = await Promise.all(chat.users.map((user) => user.alive()));
   const lost = chat.users.filter((_, i) => !alive[i]);
   assert.ok(lost.length > 0 && lost.length < 6, 'the connections were spread over both workers');
+  // Until the primary has seen the worker die, node:cluster may still hand it new connections
+  // (which then hang): reconnect once it has.
+  await node.logged((l) => l.msg === 'a worker died', 'the primary to see the worker die');
   await Promise.all(lost.map((user) => user.connect(node)));
   const afterKill = chat.acked;
   await chat.ackedAtLeast(afterKill + 300, '300 messages after the kill');

@@ -199,7 +199,7 @@ test('the server crashes and restarts: commits made meanwhile wait and go throug
     10_000,
     'a commit to be retried',
   );
-  assert.equal(store.isReady(), false);
+  assert.equal(await store.isReady(), false);
   // ...and are committed once it is back.
   await server.start();
   const seqs = (await Promise.all(sent)).map((r) => r.message.seq).sort((a, b) => a - b);
@@ -209,5 +209,5 @@ test('the server crashes and restarts: commits made meanwhile wait and go throug
   );
   const stored = await store.messagesAfter(room, 0, 200);
   assert.equal(stored.length, 100);
-  assert.equal(store.isReady(), true);
+  assert.equal(await store.isReady(), true);
 });
