@@ -9,6 +9,7 @@
  */
 
 import { isUtf8 } from 'node:buffer';
+import type { ClientHttp2Stream } from 'node:http2';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import {
   TLSSocket,
@@ -16,6 +17,7 @@ import {
   connect as tlsConnect,
 } from 'node:tls';
 import { buildRequest, generateKey, validateResponse } from '../core/client-handshake.js';
+import { buildConnectRequest } from '../core/connect-handshake.js';
 import { ErrorCode, HandshakeError, type RefusedResponse } from '../core/errors.js';
 import { formatExtensionHeader } from '../core/extension-header.js';
 import { quoteInput } from '../core/header-values.js';
@@ -30,9 +32,20 @@ import {
 } from '../extensions/permessage-deflate.js';
 import type { Clock, TimerHandle } from '../node/clock.js';
 import { readHead } from '../node/head-io.js';
+import { Http2StreamTransport } from '../node/http2-transport.js';
 import { random } from '../node/runtime.js';
+import type { Transport } from '../node/transport.js';
 import type { ClientTlsOptions } from '../websocket/client-options.js';
 import { type ClientTarget, redirectUrl, targetOf } from './client-url.js';
+import {
+  agreeHttp2,
+  alpnFor,
+  type Http2Setting,
+  noHttp2,
+  type OpeningMode,
+  openingMode,
+  responseHead,
+} from './http2-opening.js';
 import {
   checkConnectResponse,
   connectRequest,
@@ -41,6 +54,7 @@ import {
   selectProxy,
 } from './proxy.js';
 import { readRefusal } from './refused-response.js';
+import { type PooledSession, poolKey, type SessionOutcome, sessionPool } from './session-pool.js';
 
 export { parseWebSocketUrl } from './client-url.js';
 
@@ -66,11 +80,14 @@ export interface HandshakeRequest {
   readonly deflate: ClientDeflatePolicy | null;
   /** The time source of the handshake's timers. */
   readonly clock: Clock;
+  /** Open over HTTP/2 (RFC 8441): never (false), only (true), or when the server allows it. */
+  readonly http2: Http2Setting;
 }
 
 /** The outcome of a successful handshake. */
 export interface HandshakeResult {
-  readonly socket: Socket;
+  /** A socket (HTTP/1.1), or the stream of the extended CONNECT (HTTP/2). */
+  readonly socket: Transport;
   /** Bytes received after the response head: the first frames, if any. */
   readonly head: Buffer;
   readonly protocol: string;
@@ -78,6 +95,7 @@ export interface HandshakeResult {
   readonly deflate: DeflateParams | null;
   /** The `Sec-WebSocket-Extensions` the server answered ('' when none). */
   readonly extensions: string;
+  /** The 101, or the 2xx of an extended CONNECT (`version` HTTP/2). */
   readonly response: HttpResponseHead;
   /** The URL connected to: the last one when redirects were followed. */
   readonly url: URL;
@@ -105,7 +123,18 @@ interface Hop {
   readonly key: string;
   readonly request: Uint8Array;
   readonly proxy: ProxyServer | null;
+  /** HTTP/1.1, HTTP/2, or HTTP/2 when the server allows it (then these two are set). */
+  readonly mode: OpeningMode;
+  /** The extended CONNECT's header fields (RFC 8441), built with the HTTP/1.1 request. */
+  readonly fields: [string, string][] | null;
+  /** Which pooled HTTP/2 sessions this hop may use. */
+  readonly poolKey: string;
 }
+
+/** What the handshake tracks: sockets, and the stream of an extended CONNECT. */
+type Tracked = Socket | Http2StreamTransport;
+
+const EMPTY = Buffer.alloc(0);
 
 /** Statuses whose `Location` is followed (RFC 9110 §15.4). */
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -119,7 +148,9 @@ class ClientHandshake {
   /** The first URL's origin: credentials go to it only. */
   #origin: string | null = null;
   /** The sockets of the current hop: the connection, then TLS over a proxy tunnel. */
-  #sockets: Socket[] = [];
+  #sockets: Tracked[] = [];
+  /** The HTTP/2 session this handshake is opening for the pool, until it is settled. */
+  #establishing: PooledSession | null = null;
   /** The head being read, for the size a close reports. */
   #reader: { readonly size: number } | null = null;
   /** Set while the body of a refusal is read: the server's close then ends the body. */
@@ -146,6 +177,7 @@ class ClientHandshake {
     this.#finished = true;
     this.#request.clock.clearTimeout(this.#timer);
     const sockets = this.#release();
+    if (error !== null) this.#settle({ kind: 'failed', error });
     if (error === null) {
       this.#done(null, result); // the WebSocket takes over error handling when it attaches
       return;
@@ -173,14 +205,27 @@ class ClientHandshake {
       ...(deflate === null ? {} : { extensions: formatExtensionHeader([deflateOffer(deflate)]) }),
     });
     const proxy = selectProxy(this.#request.proxy, target, process.env);
-    return { target, key, request, proxy };
+    const mode = openingMode(this.#request.http2, target);
+    if (mode === 'h1') return { target, key, request, proxy, mode, fields: null, poolKey: '' };
+    const fields = buildConnectRequest({
+      scheme: target.secure ? 'https' : 'http',
+      authority: target.hostHeader,
+      path: target.path,
+      protocols,
+      headers,
+      ...(origin === undefined ? {} : { origin }),
+      ...(deflate === null ? {} : { extensions: formatExtensionHeader([deflateOffer(deflate)]) }),
+    });
+    const pool = poolKey(target, proxy, this.#request.tls);
+    return { target, key, request, proxy, mode, fields, poolKey: pool };
   }
 
   #connect(hop: Hop): void {
     const { target, proxy } = hop;
+    if (hop.mode !== 'h1' && this.#usePooled(hop)) return;
     if (proxy === null) {
       this.#phase = `connecting to ${target.socketPath ?? `${target.host}:${target.port}`}`;
-      this.#handshake(hop, this.#track(openDirect(target, this.#request.tls)));
+      this.#opened(hop, this.#track(openDirect(target, this.#request.tls, hop.mode)));
       return;
     }
     this.#phase = `connecting to the proxy ${proxy.display}`;
@@ -195,14 +240,154 @@ class ClientHandshake {
         this.#atProxy = false;
         // Tunnel bytes, if the proxy sent any with its answer, belong to what follows.
         if (rest.length > 0) socket.unshift(rest);
-        if (!target.secure) return this.#handshake(hop, socket);
+        if (!target.secure) return this.#opened(hop, socket);
         this.#phase = `TLS with ${target.host}:${target.port} through the proxy ${proxy.display}`;
-        this.#handshake(
+        this.#opened(
           hop,
-          this.#track(tlsConnect(tlsOptions(target, this.#request.tls, socket))),
+          this.#track(tlsConnect(tlsOptions(target, this.#request.tls, socket, hop.mode))),
         );
       },
     );
+  }
+
+  /** The connection to the server is open (or opening): HTTP/1.1 now, or HTTP/2 if agreed. */
+  #opened(hop: Hop, socket: Socket): void {
+    if (hop.mode === 'h1') {
+      this.#handshake(hop, socket);
+      return;
+    }
+    const secure = socket instanceof TLSSocket;
+    const ready = (): void => {
+      if (secure && socket.alpnProtocol !== 'h2') {
+        const error = noHttp2(
+          hop.target,
+          `it negotiated ${socket.alpnProtocol || 'no protocol'} (ALPN)`,
+        );
+        this.#settle({ kind: 'no-http2', error });
+        if (hop.mode === 'h2') {
+          this.finish(error, null);
+        } else {
+          this.#phase = `waiting for the response of ${hop.target.url.href}`;
+          this.#handshake({ ...hop, mode: 'h1' }, socket); // HTTP/1.1 on this connection
+        }
+        return;
+      }
+      this.#startSession(hop, socket);
+    };
+    if (secure || socket.connecting) socket.once(secure ? 'secureConnect' : 'connect', ready);
+    else ready();
+  }
+
+  /** Opens the pool's HTTP/2 session over `socket`, then the WebSocket's stream on it. */
+  #startSession(hop: Hop, socket: Socket): void {
+    const entry = this.#establishing!;
+    this.#phase = `waiting for the HTTP/2 settings of ${hop.target.url.origin}`;
+    sessionPool.open(entry, socket, hop.target, (refused) => {
+      if (this.#finished) return;
+      if (refused === null) {
+        this.#release(); // the session owns the connection now
+        this.#openStream(hop, entry);
+        this.#settle({ kind: 'ready' });
+        return;
+      }
+      const error = noHttp2(
+        hop.target,
+        'its HTTP/2 SETTINGS do not allow extended CONNECT (RFC 8441 §3)',
+      );
+      this.#settle({ kind: 'no-http2', error });
+      for (const tracked of this.#release()) tracked.destroy();
+      if (hop.mode === 'h2') this.finish(error, null);
+      else this.#connect({ ...hop, mode: 'h1' }); // HTTP/1.1 on a connection of its own
+    });
+  }
+
+  /**
+   * A session to this origin is open or being opened: the WebSocket takes a stream on it (true),
+   * now or once it is settled. Otherwise this handshake opens one for the pool (false).
+   */
+  #usePooled(hop: Hop): boolean {
+    const entry = sessionPool.find(hop.poolKey);
+    if (entry === null) {
+      this.#establishing = sessionPool.begin(hop.poolKey);
+      return false;
+    }
+    if (!entry.pending) {
+      this.#openStream(hop, entry);
+      return true;
+    }
+    this.#phase = `waiting for the HTTP/2 connection to ${hop.target.url.origin}`;
+    entry.wait((outcome: SessionOutcome) => {
+      if (this.#finished) return;
+      if (outcome.kind === 'ready')
+        this.#connect(hop); // a stream there, unless it is full
+      else if (outcome.kind === 'no-http2' && hop.mode === 'auto')
+        this.#connect({ ...hop, mode: 'h1' });
+      else this.finish(outcome.error, null);
+    });
+    return true;
+  }
+
+  /** Sends the extended CONNECT on a stream of `entry`'s session and reads the answer. */
+  #openStream(hop: Hop, entry: PooledSession): void {
+    let stream: ClientHttp2Stream;
+    try {
+      stream = entry.request(hop.fields!);
+    } catch (error) {
+      this.finish(error as Error, null); // the session began closing meanwhile
+      return;
+    }
+    const transport = new Http2StreamTransport(stream);
+    this.#sockets.push(transport);
+    transport.on('error', this.#onError).on('close', this.#onClose);
+    this.#phase = `waiting for the answer to the extended CONNECT to ${hop.target.url.href}`;
+    stream.once('response', (headers, _flags, raw?: string[]) => {
+      try {
+        this.#answered(hop, transport, responseHead(headers, raw));
+      } catch (error) {
+        this.finish(error as Error, null);
+      }
+    });
+  }
+
+  /** The server answered the extended CONNECT: a 2xx opens the WebSocket. */
+  #answered(hop: Hop, transport: Http2StreamTransport, head: HttpResponseHead): void {
+    if (REDIRECTS.has(head.status) && this.#request.redirects.follow) {
+      const location = head.headers.get('Location');
+      if (location !== undefined) {
+        this.#redirect(hop, head.status, location);
+        return;
+      }
+    }
+    const { protocols, deflate, clock } = this.#request;
+    if (head.status < 200 || head.status > 299) {
+      this.#phase = `reading the ${head.status} answer of ${hop.target.url.href}`;
+      this.#readingRefusal = true;
+      readRefusal(transport.stream, head, EMPTY, clock, (response) => {
+        try {
+          agreeHttp2(head, protocols, deflate);
+        } catch (error) {
+          this.finish(withResponse(redirectHint(error as HandshakeError, head), response), null);
+        }
+      });
+      return;
+    }
+    const agreed = agreeHttp2(head, protocols, deflate);
+    this.finish(null, {
+      socket: transport,
+      head: EMPTY,
+      protocol: agreed.protocol ?? '',
+      deflate: agreed.deflate,
+      extensions: head.headers.get('Sec-WebSocket-Extensions') ?? '',
+      response: head,
+      url: hop.target.url,
+    });
+  }
+
+  /** Tells handshakes waiting for the session this one opens how it turned out. */
+  #settle(outcome: SessionOutcome): void {
+    const entry = this.#establishing;
+    this.#establishing = null;
+    entry?.settle(outcome);
   }
 
   #handshake(hop: Hop, socket: Socket): void {
@@ -293,7 +478,7 @@ class ClientHandshake {
   }
 
   /** Forgets the current sockets (their errors are ignored from now on) and returns them. */
-  #release(): Socket[] {
+  #release(): Tracked[] {
     const sockets = this.#sockets;
     this.#sockets = [];
     for (const socket of sockets) {
@@ -345,12 +530,17 @@ function validate(
           : acceptDeflateResponse(answer, deflate, head.status),
     };
   } catch (error) {
-    const location = head.headers.get('Location');
-    if (head.status < 300 || head.status >= 400 || location === undefined) throw error;
-    const { code, message } = error as HandshakeError;
-    const detail = `${message}, Location: ${location}${REDIRECTS.has(head.status) ? ' (set followRedirects to follow it)' : ''}`;
-    throw new HandshakeError(code, head.status, detail, { cause: error });
+    throw redirectHint(error as HandshakeError, head);
   }
+}
+
+/** A redirect that is not followed fails as any other status, its `Location` named. */
+function redirectHint(error: HandshakeError, head: HttpResponseHead): HandshakeError {
+  const location = head.headers.get('Location');
+  if (head.status < 300 || head.status >= 400 || location === undefined) return error;
+  const { code, message } = error;
+  const detail = `${message}, Location: ${location}${REDIRECTS.has(head.status) ? ' (set followRedirects to follow it)' : ''}`;
+  return new HandshakeError(code, head.status, detail, { cause: error });
 }
 
 /** `error` (a refused status) with the server's answer attached, its body's first line quoted. */
@@ -368,8 +558,8 @@ function firstLine(body: Uint8Array): string {
   return Buffer.from(line).toString('utf8').trimEnd();
 }
 
-function openDirect(target: ClientTarget, tls: ClientTlsOptions): Socket {
-  if (target.secure) return tlsConnect(tlsOptions(target, tls, null));
+function openDirect(target: ClientTarget, tls: ClientTlsOptions, mode: OpeningMode): Socket {
+  if (target.secure) return tlsConnect(tlsOptions(target, tls, null, mode));
   return target.socketPath === null
     ? netConnect({ host: target.host, port: target.port })
     : netConnect({ path: target.socketPath });
@@ -395,6 +585,7 @@ function tlsOptions(
   target: ClientTarget,
   tls: ClientTlsOptions,
   socket: Socket | null,
+  mode: OpeningMode,
 ): TlsConnectionOptions {
   const where =
     socket !== null
@@ -407,7 +598,7 @@ function tlsOptions(
     host: target.host,
     servername: isIP(target.host) === 0 ? target.host : '',
     ...tls,
-    ALPNProtocols: ['http/1.1'],
+    ALPNProtocols: alpnFor(mode),
   };
 }
 

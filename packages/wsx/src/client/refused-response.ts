@@ -4,7 +4,7 @@
  * time, so the error can show it.
  */
 
-import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import type { RefusedResponse } from '../core/errors.js';
 import { isDigits } from '../core/header-values.js';
 import type { HttpResponseHead } from '../core/http-head.js';
@@ -16,12 +16,13 @@ export const MAX_REFUSAL_BODY = 4096;
 const BODY_WAIT = 1000;
 
 /**
- * Reads the body that follows `head` on `socket` (`rest` is what already came with the head),
+ * Reads the body that follows `head` on `socket` (`rest` is what already came with the head;
+ * `socket` may be the stream of an HTTP/2 answer),
  * until its length, the end of its chunks, the server's close, {@link MAX_REFUSAL_BODY} bytes or
  * {@link BODY_WAIT} ms, whichever comes first; then calls `done` once.
  */
 export function readRefusal(
-  socket: Socket,
+  socket: Readable,
   head: HttpResponseHead,
   rest: Buffer,
   clock: Clock,

@@ -12,7 +12,7 @@
 import { ErrorCode, HandshakeError } from '../core/errors.js';
 import { formatExtensionHeader } from '../core/extension-header.js';
 import type { HeaderInit } from '../core/http-head.js';
-import { type ClientHandshake, selectSubprotocol } from '../core/server-handshake.js';
+import { type HandshakeOffer, selectSubprotocol } from '../core/server-handshake.js';
 import { negotiateDeflate } from '../extensions/permessage-deflate.js';
 import type { Clock, TimerHandle } from '../node/clock.js';
 import type { ConnectionCompression, ServerCompression } from '../websocket/compression.js';
@@ -69,7 +69,7 @@ export interface DecisionPolicy<Data> {
 export function decideUpgrade<Data>(
   policy: DecisionPolicy<Data>,
   req: UpgradeSource,
-  handshake: ClientHandshake,
+  handshake: HandshakeOffer,
   watchGone: WatchGone,
 ): Decision<Data> | Promise<Decision<Data>> {
   const refused = checkAdmission(policy, req, handshake);
@@ -95,7 +95,7 @@ export function decideUpgrade<Data>(
 function checkAdmission<Data>(
   policy: DecisionPolicy<Data>,
   req: UpgradeSource,
-  handshake: ClientHandshake,
+  handshake: HandshakeOffer,
 ): Refusal | null {
   let error: HandshakeError | null = null;
   if (policy.isClosing()) {
@@ -127,7 +127,7 @@ function checkAdmission<Data>(
 function agree<Data>(
   policy: DecisionPolicy<Data>,
   req: UpgradeSource,
-  handshake: ClientHandshake,
+  handshake: HandshakeOffer,
   request: UpgradeRequest,
   data: Data,
 ): Decision<Data> {
@@ -164,7 +164,7 @@ function selectProtocol<Data>(
 /** RFC 7692: accepts the first acceptable permessage-deflate offer, when compression is on. */
 function negotiate(
   compression: ServerCompression | null,
-  handshake: ClientHandshake,
+  handshake: HandshakeOffer,
 ): ConnectionCompression | null {
   if (compression === null || handshake.extensions.length === 0) return null;
   const agreed = negotiateDeflate(handshake.extensions, compression.policy);
