@@ -261,7 +261,7 @@ class ClientHandshake {
       if (secure && socket.alpnProtocol !== 'h2') {
         const error = noHttp2(
           hop.target,
-          `it negotiated ${socket.alpnProtocol || 'no protocol'} (ALPN)`,
+          `it does not speak HTTP/2 (ALPN: ${socket.alpnProtocol || 'none'})`,
         );
         this.#settle({ kind: 'no-http2', error });
         if (hop.mode === 'h2') {
