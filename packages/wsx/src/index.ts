@@ -17,6 +17,7 @@ export {
 export { PreparedMessage, prepareMessage } from './core/frame-writer.js';
 export * from './core/index.js';
 export type { Clock, TimerHandle } from './node/clock.js';
+export { Http2StreamTransport } from './node/http2-transport.js';
 export { MemoryTransport } from './node/memory-transport.js';
 export type { Transport } from './node/transport.js';
 export type {
@@ -25,6 +26,8 @@ export type {
   TlsServerOptions,
   UpgradeResult,
 } from './server/options.js';
+export { Http2UpgradeRequest } from './server/http2-request.js';
+export type { Http2ServerOptions } from './server/http2-sessions.js';
 export { Rejection, reject } from './server/rejection.js';
 export {
   type PubSubAdapter,
