@@ -20,14 +20,14 @@ export type { Clock, TimerHandle } from './node/clock.js';
 export { Http2StreamTransport } from './node/http2-transport.js';
 export { MemoryTransport } from './node/memory-transport.js';
 export type { Transport } from './node/transport.js';
+export { Http2UpgradeRequest } from './server/http2-request.js';
+export type { Http2ServerOptions } from './server/http2-sessions.js';
 export type {
   ServerHandlers,
   ServerOptions,
   TlsServerOptions,
   UpgradeResult,
 } from './server/options.js';
-export { Http2UpgradeRequest } from './server/http2-request.js';
-export type { Http2ServerOptions } from './server/http2-sessions.js';
 export { Rejection, reject } from './server/rejection.js';
 export {
   type PubSubAdapter,

@@ -99,6 +99,8 @@ export interface HandshakeResult {
   readonly response: HttpResponseHead;
   /** The URL connected to: the last one when redirects were followed. */
   readonly url: URL;
+  /** Whether the WebSocket runs over an HTTP/2 stream (RFC 8441). */
+  readonly http2: boolean;
 }
 
 export type HandshakeCallback = (error: Error | null, result: HandshakeResult | null) => void;
@@ -380,6 +382,7 @@ class ClientHandshake {
       extensions: head.headers.get('Sec-WebSocket-Extensions') ?? '',
       response: head,
       url: hop.target.url,
+      http2: true,
     });
   }
 
@@ -419,6 +422,7 @@ class ClientHandshake {
         extensions: head.headers.get('Sec-WebSocket-Extensions') ?? '',
         response: head,
         url: hop.target.url,
+        http2: false,
       });
     });
   }

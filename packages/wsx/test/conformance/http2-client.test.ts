@@ -95,14 +95,16 @@ describe('the wsx client over HTTP/2 (a scripted server)', () => {
   it('closes with the closing handshake, then END_STREAM; no reset', async (t) => {
     const { ws, stream, peer } = await scripted(t);
     const done = closed(ws);
+    const streamClosed = once(stream, 'close');
     ws.close(4000, 'bye');
     const close = await clientFrameFrom(peer);
     assert.equal(close.opcode, Op.CLOSE);
     assert.deepEqual(close.payload, Buffer.from(closePayload(4000, 'bye')));
     peer.send(serverFrame(Op.CLOSE, closePayload(4000, 'bye')));
-    stream.end(); // the server's END_STREAM, as it would close TCP
+    // The handshake is done: the client ends its side without waiting for the server's (which
+    // then ends too: the server's transport keeps no stream half-open).
     assert.deepEqual(await done, [4000, 'bye']);
-    await within(once(stream, 'close'), 5000, 'the stream to close');
+    await within(streamClosed, 5000, 'the stream to close');
     assert.equal(peer.serverEnded, true, 'the client sent END_STREAM');
     assert.equal(stream.rstCode, constants.NGHTTP2_NO_ERROR);
   });
@@ -114,8 +116,8 @@ describe('the wsx client over HTTP/2 (a scripted server)', () => {
     const echo = await clientFrameFrom(peer);
     assert.equal(echo.opcode, Op.CLOSE);
     assert.equal(echo.payload.readUInt16BE(0), 1001);
-    stream.end();
     assert.deepEqual(await done, [1001, 'going']);
+    assert.equal(peer.serverEnded, true, "the client's END_STREAM");
   });
 
   for (const [name, bytes, code] of [
@@ -126,16 +128,18 @@ describe('the wsx client over HTTP/2 (a scripted server)', () => {
     it(`fails on ${name} with ${code}, and ends the stream after the close`, async (t) => {
       const { ws, stream, peer } = await scripted(t);
       const done = closed(ws);
+      const streamClosed = once(stream, 'close');
       peer.send(bytes);
       const close = await clientFrameFrom(peer);
       assert.equal(close.opcode, Op.CLOSE);
       assert.equal(close.payload.readUInt16BE(0), code);
-      peer.send(serverFrame(Op.CLOSE, closePayload(code)));
-      stream.end();
-      // Failing stops the processing of incoming data (RFC 6455 §7.1.7), the server's close frame
-      // included: no close frame was read, so the close is reported as 1006, as over TCP.
+      // It failed the connection: its END_STREAM follows its close frame at once (and the
+      // server's side ends with it: the transport keeps no stream half-open).
+      await within(streamClosed, 5000, 'the stream to close');
+      assert.equal(peer.serverEnded, true, "the client's END_STREAM");
+      // Failing stops the processing of incoming data (RFC 6455 §7.1.7): no close frame was read,
+      // so the close is reported as 1006, as over TCP.
       assert.equal((await done)[0], 1006);
-      await within(once(stream, 'close'), 5000, 'the stream to close');
       assert.equal(stream.rstCode, constants.NGHTTP2_NO_ERROR, 'ended, not reset');
     });
   }
