@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // wsx under test: echo on `/`, broadcast to every connection on `/broadcast` (topics: framed
-// once, written once per socket per tick). Config: { deflate } = the perMessageDeflate option.
+// once, written once per socket per tick). Config: { deflate } = the perMessageDeflate option;
+// { http2: true } also serves WebSockets over HTTP/2 (cleartext h2c, RFC 8441) on the port.
 //   node --expose-gc bench/servers/wsx.mjs [port] ['{"deflate":true}']
 import { args, info, ready } from './control.mjs';
 
@@ -16,6 +17,8 @@ const server = new WebSocketServer({
   port,
   host: '127.0.0.1',
   perMessageDeflate: config.deflate ?? false,
+  // WebSockets over HTTP/2 (h2c here) beside HTTP/1.1; left out unless asked (older builds).
+  ...(config.http2 ? { http2: true } : {}),
   upgrade: (request) => (request.path === '/broadcast' ? ROOM : ECHO),
   open(ws) {
     if (ws.data.room) ws.subscribe('room');
@@ -28,5 +31,5 @@ const server = new WebSocketServer({
 
 server.on('listening', () => {
   ready(server.address().port);
-  info({ deflate: config.deflate ?? false });
+  info({ deflate: config.deflate ?? false, http2: config.http2 ?? false });
 });
