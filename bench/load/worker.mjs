@@ -11,8 +11,9 @@ import { fanout } from './fanout.mjs';
 import { h2handshakes } from './h2.mjs';
 import { handshakes } from './handshakes.mjs';
 import { hold } from './hold.mjs';
+import { inflateAttack } from './inflate-attack.mjs';
 
-const MODES = { echo, fanout, handshakes, hold, h2handshakes };
+const MODES = { echo, fanout, handshakes, hold, h2handshakes, 'inflate-attack': inflateAttack };
 
 process.once('message', async (job) => {
   let result;

@@ -110,3 +110,48 @@ export const deflateEcho = {
   headline: 'msgsPerSec',
   target: { ratio: '>=', value: 1.5, text: 'msg/s ≥ 1.5x ws + add-ons' },
 };
+
+/** 17 MiB: room for the attacker's messages, which inflate to just under 16 MiB. */
+const ATTACK_LIMIT = 17 * 1024 * 1024;
+
+export const inflateAttack = {
+  id: 'inflate-attack',
+  title: "Other clients' latency while one sends compression bombs",
+  what:
+    '20 connections keep one 64 B text message in flight each and time every round trip, while ' +
+    'one other connection sends ~16 KB permessage-deflate messages that inflate to just under ' +
+    '16 MiB, 15 a second (~250 KB/s); the server takes those and answers nothing. Shared ' +
+    'compressors, 17 MiB message limit. Before, wsx inflated each such message at once (~100 ms ' +
+    'of zlib holding every other client); now at most 256 KiB per connection per turn.',
+  servers: ['wsx', 'ws-addons'],
+  config: {
+    wsx: { deflate: true, maxMessageSize: ATTACK_LIMIT },
+    'ws-addons': {
+      deflate: { serverNoContextTakeover: true, clientNoContextTakeover: true },
+      maxMessageSize: ATTACK_LIMIT,
+    },
+  },
+  params: (quick) => ({
+    conns: 20,
+    bombSize: 16 * 1024 * 1024 - 1,
+    bombsPerSec: 15,
+    ...(quick ? { warmup: 0.3, window: 1 } : { warmup: 1, window: 5 }),
+  }),
+  run: async ({ server, params, pin }) => {
+    const r = await runJob(
+      { mode: 'inflate-attack', port: server.port, serverPid: server.pid, ...params },
+      pin,
+      server,
+    );
+    if (r.closedByServer.length > 0)
+      r.error = `server closed victims with ${r.closedByServer.join(', ')}`;
+    return r;
+  },
+  metrics: [
+    { key: 'p50Ms', label: 'victims p50 ms', better: 'lower', digits: 2 },
+    { key: 'p99Ms', label: 'victims p99 ms', better: 'lower', digits: 2 },
+    { key: 'maxMs', label: 'victims max ms', better: 'lower', digits: 1 },
+    { key: 'bombsPerSec', label: 'bombs/s inflated', better: 'higher', digits: 1 },
+  ],
+  headline: 'p99Ms',
+};

@@ -1,5 +1,5 @@
 // Every scenario, in the order they run and are reported.
-import { deflateEcho, echo16k, echo64, latency } from './echo.mjs';
+import { deflateEcho, echo16k, echo64, inflateAttack, latency } from './echo.mjs';
 import { fanout1k, fanout10k } from './fanout.mjs';
 import { handshakes } from './handshakes.mjs';
 import { h2Echo16k, h2Echo64, h2Handshakes, h2Memory } from './http2.mjs';
@@ -21,6 +21,7 @@ export const SCENARIOS = [
   memory50k,
   handshakes,
   deflateEcho,
+  inflateAttack,
   deflateMemory1k,
   deflateMemory10k,
   deflateTable,

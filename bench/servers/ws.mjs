@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // ws under test, written as its README shows: echo on `/`, broadcast on `/broadcast` (a loop of
-// send() over the room's connections). With WS_NO_BUFFER_UTIL=1 and WS_NO_UTF_8_VALIDATE=1 in
+// send() over the room's connections), and `/sink`, which takes messages and answers none. With WS_NO_BUFFER_UTIL=1 and WS_NO_UTF_8_VALIDATE=1 in
 // the environment ws ignores its native add-ons; without, it loads them if installed.
-// Config: { deflate } = ws's perMessageDeflate option.
+// Config: { deflate } = ws's perMessageDeflate option, { maxMessageSize } its maxPayload.
 import { createRequire } from 'node:module';
 import { WebSocketServer } from 'ws';
 import { args, info, ready } from './control.mjs';
@@ -14,10 +14,13 @@ const wss = new WebSocketServer({
   port,
   host: '127.0.0.1',
   perMessageDeflate: config.deflate ?? false,
+  ...(config.maxMessageSize === undefined ? {} : { maxPayload: config.maxMessageSize }),
 });
 
 wss.on('connection', (ws, req) => {
-  if (req.url === '/broadcast') {
+  if (req.url === '/sink') {
+    ws.on('message', () => {});
+  } else if (req.url === '/broadcast') {
     room.add(ws);
     ws.on('close', () => room.delete(ws));
     ws.on('message', (data, isBinary) => {

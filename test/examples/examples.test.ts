@@ -14,8 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { connect, HandshakeError, type Message, type WebSocket } from 'wsx';
 
 const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
-const TIMEOUT = { timeout: 15_000 }; // per test; each takes well under a second
-const WAIT = 5000; // the longest any single step may take
+const TIMEOUT = { timeout: 60_000 }; // per test; each takes well under a second on an idle machine
+const WAIT = 20_000; // the longest any single step may take (a loaded machine starts Node slowly)
 
 /** Rejects after `ms` with a message naming what was awaited, so no test hangs. */
 function within<T>(promise: Promise<T>, what: string, ms = WAIT): Promise<T> {
@@ -312,4 +312,37 @@ describe('examples/broadcast-server.mjs', { concurrency: true }, () => {
       assert.equal(code, 1001);
     assert.deepEqual(await child.exit(), { code: 0, signal: null });
   });
+});
+
+describe('examples/koa.mjs', { concurrency: true }, () => {
+  test('Koa routes answer; the login cookie opens /ws as that user', TIMEOUT, async (t) => {
+    const { port } = await startExample(t, 'koa.mjs');
+    assert.deepEqual(await httpGet(port, '/'), { status: 200, body: 'hello' });
+    assert.equal((await httpGet(port, '/login?name=Robert%27);')).status, 400);
+    const login = await within(fetch(`http://127.0.0.1:${port}/login?name=ada`), 'GET /login');
+    assert.equal(login.status, 200);
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    assert.equal(cookie, 'user=ada');
+    const ws = await within(
+      connect(`ws://127.0.0.1:${port}/ws`, { headers: { Cookie: cookie } }),
+      'a connection with the cookie',
+    );
+    t.after(() => ws.terminate());
+    const messages = ws[Symbol.asyncIterator]();
+    assert.equal(await nextMessage(messages), 'welcome, ada');
+    ws.send('你好 👋');
+    assert.equal(await nextMessage(messages), 'ada: 你好 👋');
+    ws.send(BINARY);
+    assert.deepEqual(await nextMessage(messages), BINARY);
+  });
+
+  test(
+    'an upgrade without the cookie is rejected with 401, another path with 404',
+    TIMEOUT,
+    async (t) => {
+      const { port } = await startExample(t, 'koa.mjs');
+      await assertRejected(`ws://127.0.0.1:${port}/ws`, 401);
+      await assertRejected(`ws://127.0.0.1:${port}/elsewhere`, 404);
+    },
+  );
 });

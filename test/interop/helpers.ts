@@ -14,9 +14,10 @@ import type { IncomingMessage } from 'node:http';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type ServerOptions, type WebSocket, WebSocketServer } from 'wsx';
+import { requireSystemPackage } from '../../packages/wsx/test/helpers/system-package.js';
 import { within } from '../../packages/wsx/test/helpers/within.js';
 
-export { within };
+export { requireSystemPackage, within };
 
 const fixtures = new URL('../../packages/wsx/test/fixtures/tls/', import.meta.url);
 
@@ -69,23 +70,6 @@ export function sha256(data: Uint8Array | string): string {
 /** Waits for one `event` from `emitter`, at most `ms`. Resolves with the event's arguments. */
 export function next(emitter: NodeJS.EventEmitter, event: string, ms = 5000): Promise<unknown[]> {
   return within(once(emitter, event), ms, `'${event}'`);
-}
-
-/**
- * Tests that need a system package: in CI (`CI=true`) a missing package fails the test;
- * elsewhere the test is skipped with a loud message naming the package to install.
- */
-export function requireSystemPackage(
-  t: TestContext,
-  available: boolean,
-  debianPackage: string,
-): boolean {
-  if (available) return true;
-  const message = `needs the Debian package '${debianPackage}' (apt-get install -y ${debianPackage})`;
-  if (process.env.CI === 'true') throw new Error(`${message}; CI must install it in .ci/run`);
-  console.warn(`\n*** SKIPPED: ${t.name} ${message} ***\n`);
-  t.skip(message);
-  return false;
 }
 
 /** A standalone wsx server on 127.0.0.1, port 0, closed when the test ends. */

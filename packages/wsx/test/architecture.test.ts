@@ -1,8 +1,8 @@
 /**
  * Enforces the dependency rules of docs/ARCHITECTURE.md by scanning imports:
  * core <- extensions <- node <- websocket <- server, client <- cli; core touches no I/O, no
- * timers, no randomness; the package has no runtime dependencies; no import cycles, type-only
- * imports included.
+ * timers, no randomness; the CLI uses the library only through its public entry points; the
+ * package has no runtime dependencies; no import cycles, type-only imports included.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -22,7 +22,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   websocket: ['core', 'extensions', 'node'],
   server: ['core', 'extensions', 'node', 'websocket'],
   client: ['core', 'extensions', 'node', 'websocket'],
-  cli: ['core', 'extensions', 'node', 'websocket', 'server', 'client', '.'],
+  cli: ['.', 'core'], // through the public entry points only: see PUBLIC_ENTRY_POINTS
   '.': ['core', 'extensions', 'node', 'websocket', 'server', 'client'],
 };
 
@@ -75,6 +75,11 @@ function layerOf(file: string): string {
 
 const files = sourceFiles(src);
 
+/** The package's public entry points (`wsx`, `wsx/core`, `wsx/whatwg`): all the CLI may use. */
+const PUBLIC_ENTRY_POINTS = new Set(
+  ['index.ts', 'core/index.ts', 'whatwg.ts'].map((f) => join(src, f)),
+);
+
 describe('architecture: dependency rules', () => {
   it('finds the source files', () => {
     assert.ok(files.some((f) => layerOf(f) === 'core'));
@@ -105,6 +110,20 @@ describe('architecture: dependency rules', () => {
         } else if (!typeOnly) {
           assert.fail(`${rel}: wsx has no runtime dependencies, but it imports '${spec}'`);
         }
+      }
+    });
+  }
+
+  for (const file of files.filter((f) => layerOf(f) === 'cli')) {
+    const rel = relative(packageRoot, file);
+    it(`${rel} uses the library only through its public entry points`, () => {
+      for (const { spec } of importsOf(file)) {
+        if (!spec.startsWith('.')) continue;
+        const target = resolve(dirname(file), spec).replace(/\.js$/, '.ts');
+        assert.ok(
+          layerOf(target) === 'cli' || PUBLIC_ENTRY_POINTS.has(target),
+          `${rel}: the CLI is a user of wsx: import '${spec}' through index.js, core/index.js or whatwg.js`,
+        );
       }
     });
   }
@@ -155,6 +174,7 @@ describe('architecture: dependency rules', () => {
 
   it('the regex finder finds regex literals and RegExp calls, and nothing in strings', () => {
     const sample = [
+      '#!/usr/bin/env node',
       'const a = /x+y/g;',
       'if (/^a/.test(s)) f(s.split(/,/));',
       "const b = '/not/a/regex/'; const c = x / y / z;",

@@ -44,6 +44,7 @@ import {
   noHttp2,
   type OpeningMode,
   openingMode,
+  requestText,
   responseHead,
 } from './http2-opening.js';
 import {
@@ -97,6 +98,8 @@ export interface HandshakeResult {
   readonly extensions: string;
   /** The 101, or the 2xx of an extended CONNECT (`version` HTTP/2). */
   readonly response: HttpResponseHead;
+  /** The request head as written (to the last URL, when redirects were followed). */
+  readonly request: Uint8Array;
   /** The URL connected to: the last one when redirects were followed. */
   readonly url: URL;
   /** Whether the WebSocket runs over an HTTP/2 stream (RFC 8441). */
@@ -381,6 +384,7 @@ class ClientHandshake {
       deflate: agreed.deflate,
       extensions: head.headers.get('Sec-WebSocket-Extensions') ?? '',
       response: head,
+      request: requestText(hop.fields!),
       url: hop.target.url,
       http2: true,
     });
@@ -421,6 +425,7 @@ class ClientHandshake {
         deflate: agreed.deflate,
         extensions: head.headers.get('Sec-WebSocket-Extensions') ?? '',
         response: head,
+        request: hop.request,
         url: hop.target.url,
         http2: false,
       });

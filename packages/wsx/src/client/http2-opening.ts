@@ -85,6 +85,18 @@ export function agreeHttp2(
   };
 }
 
+/**
+ * The extended CONNECT as the `upgrade` event shows a request head: a `CONNECT <path> HTTP/2`
+ * line, then every field (pseudo-header fields too) as `name: value`, then a blank line, as
+ * latin1 bytes (curl's view of an HTTP/2 request).
+ */
+export function requestText(fields: readonly [string, string][]): Uint8Array {
+  const path = fields.find(([name]) => name === ':path')?.[1] ?? '/';
+  const lines = fields.filter(([name]) => name !== ':method' && name !== ':path');
+  const text = `CONNECT ${path} HTTP/2\r\n${lines.map(([n, v]) => `${n}: ${v}\r\n`).join('')}\r\n`;
+  return Buffer.from(text, 'latin1');
+}
+
 /** The server cannot take a WebSocket over HTTP/2: `why` says what it answered. */
 export function noHttp2(target: ClientTarget, why: string): HandshakeError {
   const message = `${target.url.origin} cannot open a WebSocket over HTTP/2: ${why} (http2: 'auto' falls back to HTTP/1.1)`;

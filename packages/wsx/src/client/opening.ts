@@ -68,7 +68,7 @@ function opened(
   // Frames that came with the 101 are read on the next turn, after `await connect()` resumes
   // (or earlier, if the socket ends first).
   setImmediate(beginReading, driver);
-  driver.emitSafely('upgrade', result.response);
+  driver.emitSafely('upgrade', result.response, result.request);
   driver.emitSafely('open');
 }
 

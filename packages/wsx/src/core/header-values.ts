@@ -9,15 +9,20 @@
  * RFC 7230 §3.2.6: `tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" /
  * "_" / "`" / "|" / "~" / DIGIT / ALPHA`. Indexed by char code; 1 for a tchar.
  */
-const TCHAR = (() => {
+const TCHAR = alphanumericTable("!#$%&'*+-.^_`|~");
+
+/**
+ * A table of the ASCII characters allowed in some syntax, indexed by char code (1: allowed):
+ * letters, digits and `symbols`. Scanning with it is one step per character, whatever the input.
+ */
+export function alphanumericTable(symbols: string): Uint8Array {
   const table = new Uint8Array(128);
-  const symbols = "!#$%&'*+-.^_`|~";
   for (let i = 0; i < symbols.length; i++) table[symbols.charCodeAt(i)] = 1;
   for (let c = 0x30; c <= 0x39; c++) table[c] = 1;
   for (let c = 0x41; c <= 0x5a; c++) table[c] = 1;
   for (let c = 0x61; c <= 0x7a; c++) table[c] = 1;
   return table;
-})();
+}
 
 /** Whether the char code `code` is a `tchar`. @see RFC 7230 §3.2.6 */
 export function isTokenChar(code: number): boolean {

@@ -1,6 +1,7 @@
 /** The view of an upgrade request that the `upgrade` hook and `protocols` function receive. */
 
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { alphanumericTable } from '../core/header-values.js';
 import type { Http2UpgradeRequest } from './http2-request.js';
 import type { UpgradeHttpRequest } from './upgrade-http-request.js';
 
@@ -16,15 +17,7 @@ export type UpgradeSource = IncomingMessage | UpgradeHttpRequest | Http2UpgradeR
  * Characters of a path segment that need no normalisation (RFC 3986 §3.3 `pchar` without
  * percent-encoding): unreserved but '.', sub-delims, ':' and '@'. Indexed by char code.
  */
-const PLAIN_CHAR = (() => {
-  const table = new Uint8Array(128);
-  const symbols = "-_~!$&'()*+,;=:@";
-  for (let i = 0; i < symbols.length; i++) table[symbols.charCodeAt(i)] = 1;
-  for (let c = 0x30; c <= 0x39; c++) table[c] = 1;
-  for (let c = 0x41; c <= 0x5a; c++) table[c] = 1;
-  for (let c = 0x61; c <= 0x7a; c++) table[c] = 1;
-  return table;
-})();
+const PLAIN_CHAR = alphanumericTable("-_~!$&'()*+,;=:@");
 
 /**
  * Whether `path` is already in normal form: it starts with '/', has no empty segment, no '.'

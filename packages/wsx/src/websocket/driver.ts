@@ -16,10 +16,13 @@
 
 import { type Connection, SEND_EOF } from '../core/connection.js';
 import { CloseCode } from '../core/constants.js';
-import { ConnectionClosedError, InvalidStateError } from '../core/errors.js';
+import type { ConnectionClosedError } from '../core/errors.js';
+import { InvalidStateError } from '../core/errors.js';
 import { canSend, type Phase, type ReadyState, readyStateOf } from '../core/lifecycle.js';
 import { createFlushQueue } from '../node/flush-queue.js';
 import type { Transport } from '../node/transport.js';
+import { accountMemory, checkOutput, closeSlowConsumer, shedConnection } from './bounds.js';
+import { closedError, reportClosed } from './closing.js';
 import type { ConnectionCompression } from './compression.js';
 import {
   type Callback,
@@ -405,7 +408,7 @@ export class Driver implements BudgetHolder, DriverCore {
     const chunks = conn.dataToSend();
     if (chunks.length > 0 && !transport.destroyed) {
       this.write(transport, chunks);
-      this.checkOutput(transport);
+      checkOutput(this, transport);
     }
     if (conn.closeExpected() && this.#rare?.closeTimer == null && !this.has(Flag.CLOSED)) {
       this.armCloseTimer(this.#settings.closeTimeout);
@@ -447,54 +450,26 @@ export class Driver implements BudgetHolder, DriverCore {
     if (ended && this.#conn!.closeExpected()) this.armCloseTimer(CLOSE_LINGER);
   }
 
-  private awaitDrain(transport: Transport): void {
+  /** Listens for `drain` once (shared listener), if not already. */
+  awaitDrain(transport: Transport): void {
     if (this.has(Flag.NEED_DRAIN)) return;
     this.set(Flag.NEED_DRAIN, true);
     transport.once('drain', Driver.onDrain);
   }
 
-  /**
-   * After a write: bound what this connection holds. Past `backpressureLimit` it is a slow
-   * consumer (closed with 1008); past `maxBackpressure` it is not read from until it drains,
-   * so a peer that sends pings (or anything we answer) and never reads cannot make its answers
-   * pile up; and the server's memory budget learns what it holds.
-   */
-  private checkOutput(transport: Transport): void {
-    const buffered = this.bufferedAmount;
-    const settings = this.#settings;
-    if (buffered > settings.backpressureLimit) this.slowConsumer('too much data buffered');
-    if (buffered > settings.maxBackpressure && !this.has(Flag.OUTPUT_BLOCKED)) {
-      this.set(Flag.OUTPUT_BLOCKED, true);
-      this.awaitDrain(transport);
-      this.updateReading();
-    }
-    this.account();
-  }
-
-  /** Tells the memory budget what this connection holds beyond its transport's own buffer. */
+  /** Tells the memory budget what this connection holds (bounds.ts). */
   account(): void {
-    const budget = this.#settings.budget;
-    if (budget === null) return;
-    const buffered = this.bufferedAmount;
-    const output = buffered > (this.#transport?.writableHighWaterMark ?? 0) ? buffered : 0;
-    const held = this.has(Flag.CLOSED) ? 0 : output + (this.#rare?.inflating?.produced ?? 0);
-    if (held === 0 && !this.has(Flag.BUDGETED)) return;
-    this.set(Flag.BUDGETED, held > 0);
-    budget.update(this, held);
+    accountMemory(this);
   }
 
-  /** The memory budget is spent and this connection holds the most: close it, free it now. */
+  /** The memory budget is spent and this connection holds the most (bounds.ts). */
   shed(): void {
-    this.set(Flag.BUDGETED, false);
-    const conn = this.#conn;
-    if (conn !== null && canSend(conn.phase)) {
-      const reading = this.bufferedAmount > this.#settings.maxBackpressure;
-      conn.sendClose(
-        reading ? CloseCode.POLICY_VIOLATION : CloseCode.TRY_AGAIN_LATER,
-        'server memory budget exceeded',
-      );
-    }
-    this.#transport?.destroy();
+    shedConnection(this);
+  }
+
+  /** The slow-consumer policy (bounds.ts): closes with 1008. */
+  slowConsumer(reason: string): void {
+    closeSlowConsumer(this, reason);
   }
 
   private drained(): void {
@@ -509,25 +484,13 @@ export class Driver implements BudgetHolder, DriverCore {
       this.set(Flag.OUTPUT_BLOCKED, false);
       this.updateReading();
     }
-    this.account();
+    accountMemory(this);
     try {
       this.#settings.handlers?.drain?.(this.ws);
       this.ws.emit('drain');
     } catch (error) {
       this.fail(error);
     }
-  }
-
-  /**
-   * The slow-consumer policy: a connection that does not read closes with 1008 (policy
-   * violation; 1013 would blame the server). Its close frame waits behind the data it did not
-   * read, so the close timer, not the peer, usually ends it.
-   */
-  slowConsumer(reason: string): void {
-    const conn = this.#conn;
-    if (conn === null || !canSend(conn.phase)) return;
-    conn.sendClose(CloseCode.POLICY_VIOLATION, `slow consumer: ${reason}`);
-    this.requestFlush();
   }
 
   // ---- Closing -----------------------------------------------------------------------------
@@ -558,30 +521,10 @@ export class Driver implements BudgetHolder, DriverCore {
     const conn = this.#conn!;
     conn.receiveEof();
     this.set(Flag.CLOSED, true);
-    const settings = this.#settings;
     const rare = this.#rare;
-    if (rare !== null) {
-      if (rare.closeTimer !== null) settings.clock.clearTimeout(rare.closeTimer);
-      rare.closeTimer = null;
-      rare.inflating = null;
-      rare.compression?.close();
-      if (rare.topics !== null) {
-        for (const topic of rare.topics) settings.topics?.unsubscribe(this.ws, topic);
-        rare.topics = null;
-      }
-    }
-    settings.sweeper?.delete(this.ws as never);
-    this.account();
-    this.failWaiters();
-    rare?.messages?.end(this.closedError());
-    settings.onClosed?.(this.ws);
-    const { closeCode: code, closeReason: reason } = conn;
-    try {
-      settings.handlers?.close?.(this.ws, code, reason);
-    } catch (error) {
-      this.report(error as Error, true);
-    }
-    this.emitSafely('close', code, reason);
+    if (rare !== null && rare.closeTimer !== null)
+      this.#settings.clock.clearTimeout(rare.closeTimer);
+    reportClosed(this, conn);
   }
 
   /** A client's opening failed: the connection is CLOSED without ever opening. */
@@ -592,29 +535,9 @@ export class Driver implements BudgetHolder, DriverCore {
     this.emitSafely('close', CloseCode.ABNORMAL_CLOSURE, '');
   }
 
-  private failWaiters(): void {
-    const rare = this.#rare;
-    if (rare === null || (rare.sendCallbacks === null && rare.drainWaiters === null)) return;
-    const error = this.notOpen('send');
-    if (rare.sendCallbacks !== null) {
-      for (const cb of rare.sendCallbacks) process.nextTick(cb, error);
-      rare.sendCallbacks = null;
-    }
-    if (rare.drainWaiters !== null) {
-      for (const w of rare.drainWaiters) w.reject(error);
-      rare.drainWaiters = null;
-    }
-  }
-
   /** Undefined for a normal closure, else the error the message iterator throws. */
   closedError(): ConnectionClosedError | undefined {
-    const conn = this.#conn;
-    const received = conn?.closeReceived ?? null;
-    const sent = conn?.closeSent ?? null;
-    if (received !== null && sent !== null && isNormal(received.code) && isNormal(sent.code)) {
-      return undefined;
-    }
-    return new ConnectionClosedError(received, sent, conn?.closeReceivedThenSent ?? false);
+    return closedError(this.#conn);
   }
 
   // ---- Timed checks --------------------------------------------------------------------------
@@ -635,12 +558,4 @@ export class Driver implements BudgetHolder, DriverCore {
   get phase(): Phase | null {
     return this.#conn?.phase ?? null;
   }
-}
-
-function isNormal(code: number): boolean {
-  return (
-    code === CloseCode.NORMAL_CLOSURE ||
-    code === CloseCode.GOING_AWAY ||
-    code === CloseCode.NO_STATUS_RECEIVED
-  );
 }

@@ -3,10 +3,10 @@
  * that do not read it, and messages inflated and not yet handed to the application.
  *
  * Each connection is capped on its own (`backpressureLimit`), but N peers that stop reading can
- * each hold that much; the budget bounds their sum. When it is exceeded, the server refuses new
- * upgrades with 503, and the connections holding the most are shed first (closed with 1008 when
- * they do not read what they asked for, 1013 otherwise, their buffers released at once) until
- * the total is back under 90 % of the budget. Connections that hold nothing beyond their
+ * each hold that much; the budget bounds their sum. From 90 % of it, the server refuses new
+ * upgrades with 503; past it, the connections holding the most are shed first (closed with 1008
+ * when they do not read what they asked for, 1013 otherwise, their buffers released at once)
+ * until the total is back under 80 %. Connections that hold nothing beyond their
  * transport's own high-water mark are not tracked: the budget costs nothing until something
  * piles up.
  */
@@ -18,6 +18,11 @@ import { UsageError } from '../core/errors.js';
  * worth, and still within what a small container can spare next to the process itself.
  */
 export const DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024;
+
+/** New upgrades are refused from this share of the budget: room for those already in. */
+const REFUSE_AT = 0.9;
+/** Shedding goes down to this share, below REFUSE_AT, so that new connections are let in again. */
+const SHED_TO = 0.8;
 
 /** What the budget asks of a connection it tracks. */
 export interface BudgetHolder {
@@ -46,9 +51,9 @@ export class MemoryBudget {
     return this.#total;
   }
 
-  /** Whether new connections should be refused: the budget is spent. */
+  /** Whether new connections should be refused: 90 % of the budget is spent. */
   get exhausted(): boolean {
-    return this.#total > this.limit;
+    return this.#total >= this.limit * REFUSE_AT;
   }
 
   /** Records that `holder` now holds `bytes` (0: nothing, it is forgotten). May shed. */
@@ -61,12 +66,12 @@ export class MemoryBudget {
     if (this.#total > this.limit && !this.#shedding) this.#shed();
   }
 
-  /** Sheds the largest holders until the total is under 90 % of the limit. */
+  /** Sheds the largest holders until the total is under 80 % of the limit. */
   #shed(): void {
     this.#shedding = true;
     try {
       const largestFirst = [...this.#held].sort((a, b) => b[1] - a[1]);
-      const target = this.limit * 0.9;
+      const target = this.limit * SHED_TO;
       for (const [holder, bytes] of largestFirst) {
         if (this.#total <= target) break;
         this.#held.delete(holder);

@@ -43,8 +43,13 @@ export interface WebSocketEvents {
   pong: [data: Buffer];
   /** The buffer fell back under the high-water mark after `send()` said BACKPRESSURE. */
   drain: [];
-  /** A client's handshake response (the 101), just before `open`. */
-  upgrade: [response: HttpResponseHead];
+  /**
+   * A client's handshake response (the 101), just before `open`, and the request head as it was
+   * written (latin1 text: request line, headers, blank line). Over HTTP/2, the 200 answering the
+   * extended CONNECT (`version` 'HTTP/2'), and the request as a `CONNECT <path> HTTP/2` line and
+   * its fields.
+   */
+  upgrade: [response: HttpResponseHead, request: Uint8Array];
 }
 
 /** Per-connection handlers of a server route (the uWebSockets "behavior"). */

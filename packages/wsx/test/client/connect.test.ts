@@ -143,6 +143,25 @@ describe('connect(): the opening handshake', () => {
     ws.close();
   });
 
+  it("'upgrade' carries the 101 received and the request head sent", async (t) => {
+    const { url } = await startServer(t, { protocols: ['b'] });
+    const ws = new WebSocket(url, ['b'], { headers: { 'X-Trace': 'abc' } });
+    const [response, request] = (await next(ws, 'upgrade')) as [
+      { status: number; headers: { get(name: string): string | undefined } },
+      Uint8Array,
+    ];
+    assert.equal(response.status, 101);
+    assert.equal(response.headers.get('sec-websocket-protocol'), 'b');
+    const head = Buffer.from(request).toString('latin1');
+    assert.match(head, /^GET \/ HTTP\/1\.1\r\nHost: 127\.0\.0\.1:\d+\r\n/);
+    assert.match(head, /\r\nX-Trace: abc\r\n/);
+    assert.match(head, /\r\nSec-WebSocket-Protocol: b\r\n/);
+    assert.ok(head.endsWith('\r\n\r\n'));
+    const key = /Sec-WebSocket-Key: (\S+)/.exec(head)![1]!;
+    assert.equal(response.headers.get('sec-websocket-accept'), computeAccept(key));
+    ws.close();
+  });
+
   it('reads frames that arrive in the same packet as the 101', async (t) => {
     const port = await rawServer(t, (socket, req) => {
       socket.write(

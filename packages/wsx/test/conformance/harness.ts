@@ -11,7 +11,7 @@ import { MemoryTransport } from '../../src/node/memory-transport.js';
 import type { ServerOptions } from '../../src/server/options.js';
 import { WebSocketServer } from '../../src/server/websocket-server.js';
 import { clientFrame, concat } from '../helpers/frames.js';
-import { RawClient, startServer } from '../helpers/net.js';
+import { closeWhenDone, RawClient, startServer } from '../helpers/net.js';
 import {
   acceptFor,
   assertFrame,
@@ -84,13 +84,7 @@ export const memoryTransport: Transport = {
   name: 'memory',
   async start(t, options) {
     const server = new WebSocketServer({ ...(options as EchoOptions), noServer: true });
-    t.after(async () => {
-      const stragglers = setTimeout(() => {
-        for (const ws of server.clients) ws.terminate();
-      }, 250);
-      await server.close();
-      clearTimeout(stragglers);
-    });
+    closeWhenDone(t, server);
     const open = async (): Promise<RawConnection> => {
       const [client, serverEnd] = MemoryTransport.pair();
       server.handleConnection(serverEnd);

@@ -110,7 +110,7 @@ describe('the wsx client over HTTP/2 (a scripted server)', () => {
   });
 
   it('answers a close from the server and lets it end the stream', async (t) => {
-    const { ws, stream, peer } = await scripted(t);
+    const { ws, peer } = await scripted(t);
     const done = closed(ws);
     peer.send(serverFrame(Op.CLOSE, closePayload(1001, 'going')));
     const echo = await clientFrameFrom(peer);

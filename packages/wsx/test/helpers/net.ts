@@ -34,6 +34,20 @@ export function next(emitter: NodeJS.EventEmitter, event: string, ms = 5000): Pr
 }
 
 /**
+ * Closes `server` when the test ends. Clients that never answer the close (raw test clients,
+ * manual clocks) are dropped after 250 ms of real time rather than the close timeout.
+ */
+export function closeWhenDone<Data>(t: TestContext, server: WebSocketServer<Data>): void {
+  t.after(async () => {
+    const stragglers = setTimeout(() => {
+      for (const ws of server.clients) ws.terminate();
+    }, 250);
+    await server.close();
+    clearTimeout(stragglers);
+  });
+}
+
+/**
  * Starts a standalone WebSocketServer on 127.0.0.1, port 0, and closes it when the test ends.
  * Returns the server and its ws:// (or wss://) base URL.
  */
@@ -42,15 +56,7 @@ export async function startServer<Data = unknown>(
   options: Omit<ServerOptions<Data>, 'port' | 'server' | 'noServer'> = {},
 ): Promise<{ server: WebSocketServer<Data>; url: string; port: number }> {
   const server = new WebSocketServer<Data>({ host: '127.0.0.1', ...options, port: 0 });
-  t.after(async () => {
-    // Clients that never answer the close (raw test clients, manual clocks) are dropped after
-    // 250 ms of real time rather than the close timeout.
-    const stragglers = setTimeout(() => {
-      for (const ws of server.clients) ws.terminate();
-    }, 250);
-    await server.close();
-    clearTimeout(stragglers);
-  });
+  closeWhenDone(t, server);
   await next(server, 'listening');
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('no TCP address');
@@ -63,10 +69,15 @@ export class RawClient {
   readonly socket: Socket;
   #received: Buffer[] = [];
   readonly closed: Promise<void>;
+  /** Whether the server ended its side (a FIN). */
+  ended = false;
 
   private constructor(socket: Socket) {
     this.socket = socket;
     socket.on('data', (chunk: Buffer) => this.#received.push(chunk));
+    socket.once('end', () => {
+      this.ended = true;
+    });
     socket.on('error', () => {});
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
   }

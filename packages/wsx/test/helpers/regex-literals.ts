@@ -29,7 +29,9 @@ const KEYWORDS_BEFORE_REGEX = new Set([
 
 export function findRegexes(code: string): RegexUse[] {
   const found: RegexUse[] = [];
-  let i = 0;
+  // A hashbang line (`#!/usr/bin/env node`, the CLI's first line) is a comment to the parser.
+  const firstLineEnd = code.indexOf('\n');
+  let i = !code.startsWith('#!') ? 0 : firstLineEnd < 0 ? code.length : firstLineEnd;
   let line = 1;
   /** The last significant character, or the last word when it ended with one. */
   let previous = '';

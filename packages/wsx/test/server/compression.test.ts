@@ -9,7 +9,7 @@ import { WebSocketServer } from '../../src/server/websocket-server.js';
 import { WebSocket } from '../../src/websocket/websocket.js';
 import { eventually } from '../helpers/eventually.js';
 import { clientFrame } from '../helpers/frames.js';
-import { next, RawClient, startServer, within } from '../helpers/net.js';
+import { next, RawClient, startServer } from '../helpers/net.js';
 
 const json = JSON.stringify(
   Array.from({ length: 400 }, (_, i) => ({

@@ -7,7 +7,7 @@ import { prepareMessage } from '../../src/core/frame-writer.js';
 import type { WebSocket } from '../../src/websocket/websocket.js';
 import { settle } from '../helpers/clock.js';
 import { eventually } from '../helpers/eventually.js';
-import { next, startServer, within } from '../helpers/net.js';
+import { next, startServer } from '../helpers/net.js';
 
 /** Collects a client's messages as strings. */
 function inbox(ws: WebSocket): string[] {

@@ -4,12 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 function node(code: string, type: 'commonjs' | 'module'): string {
   return execFileSync(process.execPath, [`--input-type=${type}`, '-e', code], {
@@ -24,6 +24,14 @@ describe('the wsx package', () => {
     assert.ok(existsSync(join(packageRoot, 'dist/index.js')), 'run npm run build first');
     assert.ok(existsSync(join(packageRoot, 'dist/index.d.ts')));
     assert.ok(existsSync(join(packageRoot, 'dist/core/index.d.ts')));
+  });
+
+  it('declares the wsx command as its bin: a built script that Node runs', () => {
+    const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8'));
+    const bin = join(packageRoot, pkg.bin.wsx);
+    assert.ok(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n'));
+    const version = execFileSync(process.execPath, [bin, '--version'], { encoding: 'utf8' });
+    assert.equal(version.trim(), pkg.version);
   });
 
   it("require('wsx') works from CommonJS", () => {
