@@ -5,11 +5,11 @@
  * (a server may send its first frames in the same packet as its 101).
  *
  * The HTTP work is the core's pure functions; this file only moves bytes and keeps time. One
- * timer covers everything: the proxy, TLS, every redirect.
+ * timer covers everything: the proxy, TLS, every redirect. With `http2`, the connection (the
+ * same proxy and TLS code; ALPN decides) may carry an HTTP/2 session instead: those steps are
+ * in http2-handshake.ts.
  */
 
-import { isUtf8 } from 'node:buffer';
-import type { ClientHttp2Stream } from 'node:http2';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import {
   TLSSocket,
@@ -18,10 +18,9 @@ import {
 } from 'node:tls';
 import { buildRequest, generateKey, validateResponse } from '../core/client-handshake.js';
 import { buildConnectRequest } from '../core/connect-handshake.js';
-import { ErrorCode, HandshakeError, type RefusedResponse } from '../core/errors.js';
+import { ErrorCode, HandshakeError } from '../core/errors.js';
 import { formatExtensionHeader } from '../core/extension-header.js';
-import { quoteInput } from '../core/header-values.js';
-import type { HeaderInit, HttpResponseHead } from '../core/http-head.js';
+import type { HttpResponseHead } from '../core/http-head.js';
 import { headerEntries, parseResponseHead } from '../core/http-head.js';
 import {
   acceptDeflateResponse,
@@ -30,83 +29,31 @@ import {
   deflateOffer,
   findDeflateResponse,
 } from '../extensions/permessage-deflate.js';
-import type { Clock, TimerHandle } from '../node/clock.js';
+import type { TimerHandle } from '../node/clock.js';
 import { readHead } from '../node/head-io.js';
-import { Http2StreamTransport } from '../node/http2-transport.js';
 import { random } from '../node/runtime.js';
-import type { Transport } from '../node/transport.js';
 import type { ClientTlsOptions } from '../websocket/client-options.js';
 import { type ClientTarget, redirectUrl, targetOf } from './client-url.js';
-import {
-  agreeHttp2,
-  alpnFor,
-  type Http2Setting,
-  noHttp2,
-  type OpeningMode,
-  openingMode,
-  requestText,
-  responseHead,
-} from './http2-opening.js';
-import {
-  checkConnectResponse,
-  connectRequest,
-  type ProxyServer,
-  type ProxySetting,
-  selectProxy,
-} from './proxy.js';
-import { readRefusal } from './refused-response.js';
-import { type PooledSession, poolKey, type SessionOutcome, sessionPool } from './session-pool.js';
+import type {
+  HandshakeCallback,
+  HandshakeRequest,
+  HandshakeResult,
+  Hop,
+  Tracked,
+} from './handshake-types.js';
+import { Http2Handshake } from './http2-handshake.js';
+import { alpnFor, type OpeningMode, openingMode } from './http2-opening.js';
+import { checkConnectResponse, connectRequest, type ProxyServer, selectProxy } from './proxy.js';
+import { REDIRECTS, readRefusal, redirectHint, withResponse } from './refused-response.js';
+import { poolKey } from './session-pool.js';
 
 export { parseWebSocketUrl } from './client-url.js';
-
-/** Which redirects the handshake follows. */
-export interface RedirectPolicy {
-  readonly follow: boolean;
-  readonly max: number;
-  /** Whether a redirect from `wss:` to `ws:` is followed. */
-  readonly allowInsecure: boolean;
-}
-
-/** What the handshake needs, resolved from the user's options. */
-export interface HandshakeRequest {
-  readonly url: URL;
-  readonly protocols: readonly string[];
-  readonly headers: HeaderInit | undefined;
-  readonly origin: string | undefined;
-  readonly timeout: number;
-  readonly tls: ClientTlsOptions;
-  readonly proxy: ProxySetting;
-  readonly redirects: RedirectPolicy;
-  /** permessage-deflate to offer (RFC 7692), or null. */
-  readonly deflate: ClientDeflatePolicy | null;
-  /** The time source of the handshake's timers. */
-  readonly clock: Clock;
-  /** Open over HTTP/2 (RFC 8441): never (false), only (true), or when the server allows it. */
-  readonly http2: Http2Setting;
-}
-
-/** The outcome of a successful handshake. */
-export interface HandshakeResult {
-  /** A socket (HTTP/1.1), or the stream of the extended CONNECT (HTTP/2). */
-  readonly socket: Transport;
-  /** Bytes received after the response head: the first frames, if any. */
-  readonly head: Buffer;
-  readonly protocol: string;
-  /** The permessage-deflate parameters agreed, or null when compression is off. */
-  readonly deflate: DeflateParams | null;
-  /** The `Sec-WebSocket-Extensions` the server answered ('' when none). */
-  readonly extensions: string;
-  /** The 101, or the 2xx of an extended CONNECT (`version` HTTP/2). */
-  readonly response: HttpResponseHead;
-  /** The request head as written (to the last URL, when redirects were followed). */
-  readonly request: Uint8Array;
-  /** The URL connected to: the last one when redirects were followed. */
-  readonly url: URL;
-  /** Whether the WebSocket runs over an HTTP/2 stream (RFC 8441). */
-  readonly http2: boolean;
-}
-
-export type HandshakeCallback = (error: Error | null, result: HandshakeResult | null) => void;
+export type {
+  HandshakeCallback,
+  HandshakeRequest,
+  HandshakeResult,
+  RedirectPolicy,
+} from './handshake-types.js';
 
 /**
  * Opens the transport and performs the handshake. Returns a function that aborts it.
@@ -122,27 +69,6 @@ export function openHandshake(
   return (error) => handshake.finish(error, null);
 }
 
-/** One request to one URL; a redirect makes the next. */
-interface Hop {
-  readonly target: ClientTarget;
-  readonly key: string;
-  readonly request: Uint8Array;
-  readonly proxy: ProxyServer | null;
-  /** HTTP/1.1, HTTP/2, or HTTP/2 when the server allows it (then these two are set). */
-  readonly mode: OpeningMode;
-  /** The extended CONNECT's header fields (RFC 8441), built with the HTTP/1.1 request. */
-  readonly fields: [string, string][] | null;
-  /** Which pooled HTTP/2 sessions this hop may use. */
-  readonly poolKey: string;
-}
-
-/** What the handshake tracks: sockets, and the stream of an extended CONNECT. */
-type Tracked = Socket | Http2StreamTransport;
-
-const EMPTY = Buffer.alloc(0);
-
-/** Statuses whose `Location` is followed (RFC 9110 §15.4). */
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Headers that carry credentials: not sent to another origin than the first (curl, `ws`). */
 const CREDENTIALS = new Set(['authorization', 'cookie']);
 
@@ -154,8 +80,8 @@ class ClientHandshake {
   #origin: string | null = null;
   /** The sockets of the current hop: the connection, then TLS over a proxy tunnel. */
   #sockets: Tracked[] = [];
-  /** The HTTP/2 session this handshake is opening for the pool, until it is settled. */
-  #establishing: PooledSession | null = null;
+  /** The HTTP/2 steps, for a URL that may be opened over HTTP/2 (created on first use). */
+  #http2: Http2Handshake | null = null;
   /** The head being read, for the size a close reports. */
   #reader: { readonly size: number } | null = null;
   /** Set while the body of a refusal is read: the server's close then ends the body. */
@@ -182,7 +108,7 @@ class ClientHandshake {
     this.#finished = true;
     this.#request.clock.clearTimeout(this.#timer);
     const sockets = this.#release();
-    if (error !== null) this.#settle({ kind: 'failed', error });
+    if (error !== null) this.#http2?.settle({ kind: 'failed', error });
     if (error === null) {
       this.#done(null, result); // the WebSocket takes over error handling when it attaches
       return;
@@ -227,7 +153,7 @@ class ClientHandshake {
 
   #connect(hop: Hop): void {
     const { target, proxy } = hop;
-    if (hop.mode !== 'h1' && this.#usePooled(hop)) return;
+    if (hop.mode !== 'h1' && this.#http2Steps().usePooled(hop)) return;
     if (proxy === null) {
       this.#phase = `connecting to ${target.socketPath ?? `${target.host}:${target.port}`}`;
       this.#opened(hop, this.#track(openDirect(target, this.#request.tls, hop.mode)));
@@ -257,144 +183,32 @@ class ClientHandshake {
 
   /** The connection to the server is open (or opening): HTTP/1.1 now, or HTTP/2 if agreed. */
   #opened(hop: Hop, socket: Socket): void {
-    if (hop.mode === 'h1') {
-      this.#handshake(hop, socket);
-      return;
-    }
-    const secure = socket instanceof TLSSocket;
-    const ready = (): void => {
-      if (secure && socket.alpnProtocol !== 'h2') {
-        const error = noHttp2(
-          hop.target,
-          `it does not speak HTTP/2 (ALPN: ${socket.alpnProtocol || 'none'})`,
-        );
-        this.#settle({ kind: 'no-http2', error });
-        if (hop.mode === 'h2') {
-          this.finish(error, null);
-        } else {
-          this.#phase = `waiting for the response of ${hop.target.url.href}`;
-          this.#handshake({ ...hop, mode: 'h1' }, socket); // HTTP/1.1 on this connection
-        }
-        return;
-      }
-      this.#startSession(hop, socket);
-    };
-    if (secure || socket.connecting) socket.once(secure ? 'secureConnect' : 'connect', ready);
-    else ready();
+    if (hop.mode === 'h1') this.#handshake(hop, socket);
+    else this.#http2!.opened(hop, socket);
   }
 
-  /** Opens the pool's HTTP/2 session over `socket`, then the WebSocket's stream on it. */
-  #startSession(hop: Hop, socket: Socket): void {
-    const entry = this.#establishing!;
-    this.#phase = `waiting for the HTTP/2 settings of ${hop.target.url.origin}`;
-    sessionPool.open(entry, socket, hop.target, (refused) => {
-      if (this.#finished) return;
-      if (refused === null) {
-        this.#release(); // the session owns the connection now
-        this.#openStream(hop, entry);
-        this.#settle({ kind: 'ready' });
-        return;
-      }
-      const error = noHttp2(
-        hop.target,
-        'its HTTP/2 SETTINGS do not allow extended CONNECT (RFC 8441 §3)',
-      );
-      this.#settle({ kind: 'no-http2', error });
-      for (const tracked of this.#release()) tracked.destroy();
-      if (hop.mode === 'h2') this.finish(error, null);
-      else this.#connect({ ...hop, mode: 'h1' }); // HTTP/1.1 on a connection of its own
+  /** The HTTP/2 steps, and what they use of this handshake. */
+  #http2Steps(): Http2Handshake {
+    this.#http2 ??= new Http2Handshake({
+      request: this.#request,
+      isFinished: () => this.#finished,
+      setPhase: (phase) => {
+        this.#phase = phase;
+      },
+      finish: (error, result) => this.finish(error, result),
+      trackStream: (transport) => {
+        this.#sockets.push(transport);
+        transport.on('error', this.#onError).on('close', this.#onClose);
+      },
+      release: () => this.#release(),
+      handshakeHttp1: (hop, socket) => this.#handshake(hop, socket),
+      connect: (hop) => this.#connect(hop),
+      redirect: (hop, status, location) => this.#redirect(hop, status, location),
+      readingRefusal: () => {
+        this.#readingRefusal = true;
+      },
     });
-  }
-
-  /**
-   * A session to this origin is open or being opened: the WebSocket takes a stream on it (true),
-   * now or once it is settled. Otherwise this handshake opens one for the pool (false).
-   */
-  #usePooled(hop: Hop): boolean {
-    const entry = sessionPool.find(hop.poolKey);
-    if (entry === null) {
-      this.#establishing = sessionPool.begin(hop.poolKey);
-      return false;
-    }
-    if (!entry.pending) {
-      this.#openStream(hop, entry);
-      return true;
-    }
-    this.#phase = `waiting for the HTTP/2 connection to ${hop.target.url.origin}`;
-    entry.wait((outcome: SessionOutcome) => {
-      if (this.#finished) return;
-      if (outcome.kind === 'ready')
-        this.#connect(hop); // a stream there, unless it is full
-      else if (outcome.kind === 'no-http2' && hop.mode === 'auto')
-        this.#connect({ ...hop, mode: 'h1' });
-      else this.finish(outcome.error, null);
-    });
-    return true;
-  }
-
-  /** Sends the extended CONNECT on a stream of `entry`'s session and reads the answer. */
-  #openStream(hop: Hop, entry: PooledSession): void {
-    let stream: ClientHttp2Stream;
-    try {
-      stream = entry.request(hop.fields!);
-    } catch (error) {
-      this.finish(error as Error, null); // the session began closing meanwhile
-      return;
-    }
-    const transport = new Http2StreamTransport(stream);
-    this.#sockets.push(transport);
-    transport.on('error', this.#onError).on('close', this.#onClose);
-    this.#phase = `waiting for the answer to the extended CONNECT to ${hop.target.url.href}`;
-    stream.once('response', (headers, _flags, raw?: string[]) => {
-      try {
-        this.#answered(hop, transport, responseHead(headers, raw));
-      } catch (error) {
-        this.finish(error as Error, null);
-      }
-    });
-  }
-
-  /** The server answered the extended CONNECT: a 2xx opens the WebSocket. */
-  #answered(hop: Hop, transport: Http2StreamTransport, head: HttpResponseHead): void {
-    if (REDIRECTS.has(head.status) && this.#request.redirects.follow) {
-      const location = head.headers.get('Location');
-      if (location !== undefined) {
-        this.#redirect(hop, head.status, location);
-        return;
-      }
-    }
-    const { protocols, deflate, clock } = this.#request;
-    if (head.status < 200 || head.status > 299) {
-      this.#phase = `reading the ${head.status} answer of ${hop.target.url.href}`;
-      this.#readingRefusal = true;
-      readRefusal(transport.stream, head, EMPTY, clock, (response) => {
-        try {
-          agreeHttp2(head, protocols, deflate);
-        } catch (error) {
-          this.finish(withResponse(redirectHint(error as HandshakeError, head), response), null);
-        }
-      });
-      return;
-    }
-    const agreed = agreeHttp2(head, protocols, deflate);
-    this.finish(null, {
-      socket: transport,
-      head: EMPTY,
-      protocol: agreed.protocol ?? '',
-      deflate: agreed.deflate,
-      extensions: head.headers.get('Sec-WebSocket-Extensions') ?? '',
-      response: head,
-      request: requestText(hop.fields!),
-      url: hop.target.url,
-      http2: true,
-    });
-  }
-
-  /** Tells handshakes waiting for the session this one opens how it turned out. */
-  #settle(outcome: SessionOutcome): void {
-    const entry = this.#establishing;
-    this.#establishing = null;
-    entry?.settle(outcome);
+    return this.#http2;
   }
 
   #handshake(hop: Hop, socket: Socket): void {
@@ -541,30 +355,6 @@ function validate(
   } catch (error) {
     throw redirectHint(error as HandshakeError, head);
   }
-}
-
-/** A redirect that is not followed fails as any other status, its `Location` named. */
-function redirectHint(error: HandshakeError, head: HttpResponseHead): HandshakeError {
-  const location = head.headers.get('Location');
-  if (head.status < 300 || head.status >= 400 || location === undefined) return error;
-  const { code, message } = error;
-  const detail = `${message}, Location: ${location}${REDIRECTS.has(head.status) ? ' (set followRedirects to follow it)' : ''}`;
-  return new HandshakeError(code, head.status, detail, { cause: error });
-}
-
-/** `error` (a refused status) with the server's answer attached, its body's first line quoted. */
-function withResponse(error: HandshakeError, response: RefusedResponse): HandshakeError {
-  const said = firstLine(response.body);
-  const message = said === '' ? error.message : `${error.message}: ${quoteInput(said)}`;
-  return new HandshakeError(error.code, error.status, message, { cause: error, response });
-}
-
-/** The body's first line, when it is short UTF-8 text. */
-function firstLine(body: Uint8Array): string {
-  const end = body.indexOf(0x0a);
-  const line = body.subarray(0, end === -1 ? body.length : end);
-  if (line.length === 0 || line.length > 200 || !isUtf8(line)) return '';
-  return Buffer.from(line).toString('utf8').trimEnd();
 }
 
 function openDirect(target: ClientTarget, tls: ClientTlsOptions, mode: OpeningMode): Socket {
