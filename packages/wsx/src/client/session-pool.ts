@@ -157,8 +157,8 @@ const identities = new WeakMap<object, number>();
 let nextIdentity = 0;
 
 /**
- * The pool key of a connection: the origin, the proxy, and the TLS options (a session set up
- * with one CA or client certificate is not reused for another). Object values (buffers, arrays,
+ * The pool key of a connection: the origin, the proxy (and its credentials), and the TLS options
+ * (a session set up with one CA or client certificate is not reused for another). Object values (buffers, arrays,
  * functions) count by identity.
  */
 export function poolKey(
@@ -166,7 +166,8 @@ export function poolKey(
   proxy: ProxyServer | null,
   tls: ClientTlsOptions,
 ): string {
-  const parts = [target.origin, proxy?.display ?? ''];
+  // The proxy's credentials too: a tunnel opened with one user's is not lent to another's.
+  const parts = [target.origin, proxy?.display ?? '', proxy?.authorization ?? ''];
   for (const name of Object.keys(tls).sort()) {
     const value = (tls as Record<string, unknown>)[name];
     if (value === undefined) continue;
