@@ -21,6 +21,13 @@ import type { ClientTlsOptions } from '../websocket/client-options.js';
 import type { ClientTarget } from './client-url.js';
 import type { ProxyServer } from './proxy.js';
 
+/**
+ * The connection's receive window: data is taken off the connection at once, so it bounds no
+ * memory (each stream's 64 KiB window does), and Node's 64 KiB default would throttle every
+ * WebSocket of the session together (see the server's SESSION_WINDOW).
+ */
+const SESSION_WINDOW = 16 * 1024 * 1024;
+
 /** How a pending session turned out, for the handshakes waiting on it. */
 export type SessionOutcome =
   | { readonly kind: 'ready' }
@@ -136,6 +143,8 @@ export class SessionPool {
     const gone = (): void => this.forget(entry);
     session.on('error', gone).once('close', gone).once('goaway', gone);
     session.once('remoteSettings', (settings) => {
+      // As the server's: a window for the whole connection that does not throttle its sockets.
+      if (!session.destroyed) session.setLocalWindowSize(SESSION_WINDOW);
       done(settings.enableConnectProtocol === true ? null : new Error('no extended CONNECT'));
     });
   }

@@ -34,7 +34,8 @@ export class Http2StreamTransport extends EventEmitter implements Transport {
   readonly #remoteAddress: string | undefined;
   readonly #remotePort: number | undefined;
   readonly #encrypted: boolean;
-  #reading = false;
+  /** The stream events forwarded on demand ('data', 'drain', 'finish'), as bits of LAZY. */
+  #forwarded = 0;
 
   constructor(stream: Http2Stream) {
     super();
@@ -46,11 +47,10 @@ export class Http2StreamTransport extends EventEmitter implements Transport {
     this.#remoteAddress = socket?.remoteAddress;
     this.#remotePort = socket?.remotePort;
     this.#encrypted = stream.session?.encrypted === true;
+    // Always: the half-close rule, the close, and errors (one nobody listens for would throw).
     tagged.on('end', onEnd);
     tagged.on('close', onClose);
     tagged.on('error', onError);
-    tagged.on('drain', onDrain);
-    tagged.on('finish', onFinish);
   }
 
   /** The HTTP/2 stream carried. */
@@ -135,20 +135,23 @@ export class Http2StreamTransport extends EventEmitter implements Transport {
     return this.#stream.isPaused();
   }
 
-  // Reading starts when someone listens for 'data' (as on a stream), and stops when nobody does.
+  // Other events are forwarded from the first listener on (most WebSockets never wait for a
+  // 'drain'). Reading starts when someone listens for 'data' (as on a stream), and stops when
+  // nobody does.
   override on(event: string | symbol, listener: (...args: never[]) => void): this {
     super.on(event, listener as (...args: unknown[]) => void);
-    if (event === 'data' && !this.#reading) {
-      this.#reading = true;
-      this.#stream.on('data', onData);
+    const lazy = LAZY[event as keyof typeof LAZY];
+    if (lazy !== undefined && (this.#forwarded & lazy.bit) === 0) {
+      this.#forwarded |= lazy.bit;
+      this.#stream.on(event, lazy.forward);
     }
     return this;
   }
 
   override off(event: string | symbol, listener: (...args: never[]) => void): this {
     super.off(event, listener as (...args: unknown[]) => void);
-    if (event === 'data' && this.#reading && this.listenerCount('data') === 0) {
-      this.#reading = false;
+    if (event === 'data' && (this.#forwarded & 1) !== 0 && this.listenerCount('data') === 0) {
+      this.#forwarded &= ~1;
       this.#stream.off('data', onData);
     }
     return this;
@@ -185,3 +188,10 @@ function onDrain(this: TaggedStream): void {
 function onFinish(this: TaggedStream): void {
   this[kTransport].emit('finish');
 }
+
+/** The events forwarded from the first listener on, and their bits. */
+const LAZY = {
+  data: { bit: 1, forward: onData },
+  drain: { bit: 2, forward: onDrain },
+  finish: { bit: 4, forward: onFinish },
+} as const;
