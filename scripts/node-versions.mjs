@@ -12,9 +12,12 @@ const root = new URL('..', import.meta.url).pathname;
 const dir = join(root, '.ci/node-versions');
 const INSTALL = 'npm ci --prefix .ci/node-versions --no-audit --no-fund --no-bin-links';
 
-/** The library's tests (packages/) and the interop test whose peer is Node itself. */
+/**
+ * The library's tests (packages/wsx/) and the interop test whose peer is Node itself. Not
+ * wsx-redis's: they test Redis's behaviour with 3 processes each, on the main Node only.
+ */
 export function runsOnEveryVersion(file) {
-  return file.startsWith('packages/') || file === 'test/interop/undici.test.ts';
+  return file.startsWith('packages/wsx/') || file === 'test/interop/undici.test.ts';
 }
 
 /**

@@ -9,6 +9,7 @@
 import { EventEmitter } from 'node:events';
 import { CloseCode } from '../core/constants.js';
 import { HandshakeError, InvalidStateError, UsageError, WebSocketError } from '../core/errors.js';
+import type { HttpResponseHead } from '../core/http-head.js';
 import { type Clock, systemClock, type TimerHandle } from '../node/clock.js';
 import type { ClientOptions } from '../websocket/client-options.js';
 import type { Callback } from '../websocket/driver-state.js';
@@ -136,6 +137,8 @@ export interface ReconnectingWebSocketEvents {
   /** An error of a connection or of an attempt (emitted only when listened to). */
   error: [error: Error];
   drain: [];
+  /** Each connection's handshake response (and the request as written), before its `open`. */
+  upgrade: [response: HttpResponseHead, request: Uint8Array, ws: WebSocket];
   /** The end: after `close()`, a close that is not retried, or the last retry failing. */
   close: [code: number, reason: string, error?: Error];
 }
@@ -261,6 +264,7 @@ export class ReconnectingWebSocket extends (EventEmitter as unknown as Emitter) 
       if (this.listenerCount('error') > 0) this.emit('error', error);
     });
     ws.on('drain', () => this.emit('drain'));
+    ws.on('upgrade', (response, request) => this.emit('upgrade', response, request, ws));
     ws.on('close', (code, reason) => this.#onClose(ws, code, reason));
   }
 
@@ -304,6 +308,9 @@ export class ReconnectingWebSocket extends (EventEmitter as unknown as Emitter) 
     this.#attempt = attempt;
     const delay = this.#delay(attempt);
     this.#timer = this.#clock.setTimeout(() => this.#reconnect(), delay);
+    // wsx's timers do not keep a process alive, but a retry to come should: a script whose only
+    // handle is this client must not exit during the backoff.
+    this.#timer.ref?.();
     this.emit('reconnecting', { ...info, delay } satisfies ReconnectingInfo);
   }
 

@@ -23,6 +23,7 @@ import {
   Action,
   canSend,
   Input,
+  isAnswerPending,
   isClosing,
   isReading,
   Phase,
@@ -78,11 +79,11 @@ interface OutgoingClose {
 }
 
 /**
- * A violation found behind events the application has not taken yet (the FAILING phase). Its
- * close frame waits until they are taken, so that what the application sends in answer to them
- * goes out first.
+ * Our close frame, waiting for the events before it to be taken (the FAILING and ANSWERING
+ * phases): the failure's, after a violation; the echo of the peer's, after its close frame. What
+ * the application sends in answer to those events goes out first.
  */
-interface PendingFailure {
+interface PendingClose {
   readonly close: OutgoingClose;
   /** Whether the batch of events ending with the error event has been taken. */
   taken: boolean;
@@ -112,7 +113,7 @@ class Rare {
   control: MessageBuffer | null = null;
   sending: Sending | null = null;
   closing: Closing | null = null;
-  pendingFailure: PendingFailure | null = null;
+  pendingClose: PendingClose | null = null;
 }
 
 /**
@@ -237,11 +238,11 @@ export class Connection extends FrameParser {
   get #closing(): Closing | null {
     return this.#rare?.closing ?? null;
   }
-  get #pendingFailure(): PendingFailure | null {
-    return this.#rare?.pendingFailure ?? null;
+  get #pendingClose(): PendingClose | null {
+    return this.#rare?.pendingClose ?? null;
   }
-  set #pendingFailure(pending: PendingFailure | null) {
-    if (pending !== null || this.#rare !== null) this.#rareState().pendingFailure = pending;
+  set #pendingClose(pending: PendingClose | null) {
+    if (pending !== null || this.#rare !== null) this.#rareState().pendingClose = pending;
   }
   set #closing(closing: Closing | null) {
     if (closing !== null || this.#rare !== null) this.#rareState().closing = closing;
@@ -386,7 +387,7 @@ export class Connection extends FrameParser {
    * {@link dataToSend} is made, so the answers to those messages go out before the close frame.
    */
   eventsReceived(): readonly ConnectionEvent[] {
-    const pending = this.#pendingFailure;
+    const pending = this.#pendingClose;
     if (pending !== null) {
       if (pending.taken) this.#advance(Input.EVENTS_TAKEN);
       else pending.taken = true;
@@ -409,7 +410,7 @@ export class Connection extends FrameParser {
    * "close the sending side of the transport now"; nothing follows it.
    */
   dataToSend(): readonly Uint8Array[] {
-    if (this.#pendingFailure?.taken === true) this.#advance(Input.EVENTS_TAKEN);
+    if (this.#pendingClose?.taken === true) this.#advance(Input.EVENTS_TAKEN);
     const out = this.#out;
     if (out === null) return NO_DATA;
     this.#out = null;
@@ -522,8 +523,8 @@ export class Connection extends FrameParser {
    * detail in `reason`.
    */
   fail(code: number, reason = ''): void {
-    // A violation already waiting fails the connection first, with its own close code.
-    if (this.#phase === Phase.FAILING) this.#advance(Input.EVENTS_TAKEN);
+    // A close frame already waiting goes first: a violation's own code, or the peer's echoed.
+    if (isAnswerPending(this.#phase)) this.#advance(Input.EVENTS_TAKEN);
     // 1006 means the transport is already gone: there is no one to send a close frame to.
     const close =
       code === CloseCode.ABNORMAL_CLOSURE
@@ -740,15 +741,24 @@ export class Connection extends FrameParser {
     if (parsed === 'utf8') return this.#invalidUtf8();
     const closing = this.#closingState();
     closing.received = parsed;
+    const waiting = this.#events !== null;
     this.#emit({ type: 'close', code: parsed.code, reason: parsed.reason });
     if (this.#phase === Phase.OPEN) closing.receivedThenSent = true;
     // Echo the code (sent only from OPEN: see the table); a close without a code is answered with
     // a close without a code. After the peer's close frame nothing more may follow (RFC 6455
-    // §5.5.1): input stops, and a server whose close handshake is now complete closes TCP.
-    this.#advance(Input.RECEIVE_CLOSE, {
+    // §5.5.1): input stops, and a server whose close handshake is now complete closes TCP. When
+    // messages before it wait to be taken, the echo waits for them, so that their answers go out
+    // first ("the endpoint MAY delay sending a Close frame until its current message is sent").
+    const echo = {
       payload: payload.length === 0 ? EMPTY : payload.slice(0, 2),
       frame: { code: parsed.code, reason: '' },
-    });
+    };
+    if (waiting && this.#phase === Phase.OPEN) {
+      this.#pendingClose = { close: echo, taken: false };
+      this.#advance(Input.CLOSE_BEHIND_EVENTS);
+    } else {
+      this.#advance(Input.RECEIVE_CLOSE, echo);
+    }
     return false;
   }
 
@@ -773,7 +783,7 @@ export class Connection extends FrameParser {
     const waiting = this.#events !== null;
     this.#emit({ type: 'error', error });
     if (waiting) {
-      this.#pendingFailure = { close, taken: false };
+      this.#pendingClose = { close, taken: false };
       this.#advance(Input.VIOLATION);
     } else {
       this.#advance(Input.FAIL, close);
@@ -790,14 +800,14 @@ export class Connection extends FrameParser {
     const [next, actions] = transition(this.#phase, input);
     this.#phase = next;
     if ((actions & Action.SEND_CLOSE_FRAME) !== 0) {
-      const frame = close === undefined ? (this.#pendingFailure?.close ?? null) : close;
+      const frame = close === undefined ? (this.#pendingClose?.close ?? null) : close;
       if (frame !== null) {
         this.#sendControl(Opcode.CLOSE, frame.payload);
         this.#closingState().sent = frame.frame;
         this.#sending = null;
       }
     }
-    if (next !== Phase.FAILING) this.#pendingFailure = null;
+    if (!isAnswerPending(next)) this.#pendingClose = null;
     if ((actions & Action.STOP_READING) !== 0) this.#paused = null;
     const halfClose =
       (actions & Action.HALF_CLOSE) !== 0 ||

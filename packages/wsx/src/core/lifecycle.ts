@@ -6,15 +6,18 @@
  * RFC 6455 §4.1 and §7 describe the life of a connection once the opening handshake is done:
  *
  *   OPEN ──(close sent)──▶ CLOSE_SENT ──(close received)──▶ CLOSE_DONE ──(EOF)──▶ CLOSED
- *     │ └─(close received: answered)────────────────────────────▲
+ *     ├─(close received: answered)─────────────────────────────▲
+ *     ├─(close received behind events)──▶ ANSWERING ──(taken)───┘
  *     ├─(violation behind events not taken yet)──▶ FAILING ──(events taken)──▶ FAILED ──(EOF)──▶ CLOSED
  *     └─(fail)──▶ FAILED
  *
  * CLOSE_SENT, CLOSE_DONE and FAILED are RFC 6455's CLOSING (§7.1.2 "Start the WebSocket Closing
  * Handshake", §7.1.3 "The WebSocket Closing Handshake is Started", §7.1.7 "Fail the WebSocket
- * Connection"); CLOSED is §7.1.4 ("the underlying TCP connection is closed"). FAILING is wsx's: a
- * violation found behind messages the application has not taken yet; the connection stays open
- * for their answers and its close frame waits for them (see `Connection.eventsReceived`).
+ * Connection"); CLOSED is §7.1.4 ("the underlying TCP connection is closed"). FAILING and
+ * ANSWERING are wsx's: a violation, or the peer's close frame, found behind messages the
+ * application has not taken yet; the connection stays open for their answers and its close frame
+ * waits for them (see `Connection.eventsReceived`). RFC 6455 §5.5.1 allows the wait: "the
+ * endpoint MAY delay sending a Close frame until its current message is sent".
  */
 
 export const Phase = {
@@ -29,6 +32,8 @@ export const Phase = {
   FAILED: 4,
   /** The transport reached end of stream. */
   CLOSED: 5,
+  /** The peer's close frame arrived behind events not taken yet: input stopped, answer pending. */
+  ANSWERING: 6,
 } as const;
 export type Phase = (typeof Phase)[keyof typeof Phase];
 
@@ -46,6 +51,8 @@ export const Input = {
   FAIL: 4,
   /** The transport reported end of stream. */
   EOF: 5,
+  /** The peer's close frame arrived while events before it wait to be taken. */
+  CLOSE_BEHIND_EVENTS: 6,
 } as const;
 export type Input = (typeof Input)[keyof typeof Input];
 
@@ -65,7 +72,7 @@ export const Action = {
   HALF_CLOSE: 8,
 } as const;
 
-const { OPEN, FAILING, CLOSE_SENT, CLOSE_DONE, FAILED, CLOSED } = Phase;
+const { OPEN, FAILING, ANSWERING, CLOSE_SENT, CLOSE_DONE, FAILED, CLOSED } = Phase;
 const {
   SEND_CLOSE_FRAME: FRAME,
   STOP_READING: STOP,
@@ -76,8 +83,9 @@ const {
 type Row = readonly (readonly [next: Phase, actions: number])[];
 
 /**
- * TABLE[phase][input] = [next phase, actions], inputs in the order of {@link Input}:
- * SEND_CLOSE, RECEIVE_CLOSE, VIOLATION, EVENTS_TAKEN, FAIL, EOF.
+ * TABLE[phase][input] = [next phase, actions], phases in the order of their values, inputs in the
+ * order of {@link Input}: SEND_CLOSE, RECEIVE_CLOSE, VIOLATION, EVENTS_TAKEN, FAIL, EOF,
+ * CLOSE_BEHIND_EVENTS.
  */
 const TABLE: readonly Row[] = [
   /* OPEN */ [
@@ -89,6 +97,7 @@ const TABLE: readonly Row[] = [
     [OPEN, 0],
     [FAILED, FRAME | STOP | S_END],
     [CLOSED, STOP | END],
+    [ANSWERING, STOP],
   ],
   /* FAILING */ [
     // The application closes while answering: its close frame stands in for the failure's.
@@ -98,6 +107,7 @@ const TABLE: readonly Row[] = [
     [FAILED, FRAME | S_END],
     [FAILED, FRAME | S_END],
     [CLOSED, FRAME | END],
+    [FAILING, 0],
   ],
   /* CLOSE_SENT */ [
     [CLOSE_SENT, 0],
@@ -107,6 +117,7 @@ const TABLE: readonly Row[] = [
     [CLOSE_SENT, 0],
     [FAILED, STOP | S_END],
     [CLOSED, STOP | END],
+    [CLOSE_DONE, STOP | S_END],
   ],
   /* CLOSE_DONE */ [
     [CLOSE_DONE, 0],
@@ -115,6 +126,7 @@ const TABLE: readonly Row[] = [
     [CLOSE_DONE, 0],
     [CLOSE_DONE, 0],
     [CLOSED, END],
+    [CLOSE_DONE, 0],
   ],
   /* FAILED */ [
     [FAILED, 0],
@@ -123,6 +135,7 @@ const TABLE: readonly Row[] = [
     [FAILED, 0],
     [FAILED, 0],
     [CLOSED, END],
+    [FAILED, 0],
   ],
   /* CLOSED */ [
     [CLOSED, 0],
@@ -131,6 +144,18 @@ const TABLE: readonly Row[] = [
     [CLOSED, 0],
     [CLOSED, 0],
     [CLOSED, 0],
+    [CLOSED, 0],
+  ],
+  /* ANSWERING */ [
+    // The application closes while answering: its close frame is the answer.
+    [CLOSE_DONE, FRAME | S_END],
+    [ANSWERING, 0],
+    [ANSWERING, 0],
+    // The events before the peer's close are taken: the echo of its close goes out now.
+    [CLOSE_DONE, FRAME | S_END],
+    [FAILED, FRAME | S_END],
+    [CLOSED, FRAME | END],
+    [ANSWERING, 0],
   ],
 ];
 
@@ -146,7 +171,12 @@ export function isReading(phase: Phase): boolean {
 
 /** Whether the application may send data in `phase` (and ping, pong or close). */
 export function canSend(phase: Phase): boolean {
-  return phase === OPEN || phase === FAILING;
+  return phase === OPEN || phase === FAILING || phase === ANSWERING;
+}
+
+/** Whether our close frame waits for events to be taken (FAILING, ANSWERING). */
+export function isAnswerPending(phase: Phase): boolean {
+  return phase === FAILING || phase === ANSWERING;
 }
 
 /**

@@ -7,6 +7,8 @@
 export interface TimerHandle {
   /** Stops the timer from keeping the process alive (a no-op for test clocks). */
   unref?(): void;
+  /** Makes the timer keep the process alive after all (wsx's system clock unrefs its timers). */
+  ref?(): void;
 }
 
 export interface Clock {

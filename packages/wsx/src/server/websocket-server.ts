@@ -145,10 +145,14 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
       this.#listener.listen(options.port, options.host, options.backlog, callback);
     }
     const server = this.#listener ?? this.#httpServer;
-    if (server !== null) {
-      server.on('listening', () => this.emit('listening'));
-      server.on('error', (error) => this.emit('error', error));
-    }
+    if (server !== null) server.on('listening', () => this.emit('listening'));
+    // A standalone server's listen errors (EADDRINUSE) are this server's. An attached HTTP
+    // server's errors are its owner's: passed on only to whoever listens here, never thrown as
+    // an unhandled 'error' of the WebSocketServer when the application handles them itself.
+    this.#listener?.on('error', (error) => this.emit('error', error));
+    this.#httpServer?.on('error', (error) => {
+      if (this.listenerCount('error') > 0) this.emit('error', error);
+    });
     if (this.#httpServer !== null) {
       attachToServer(this.#httpServer, this);
       if (isHttp2Server(this.#httpServer) && options.http2 !== false) {

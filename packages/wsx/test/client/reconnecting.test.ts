@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { type AddressInfo, createServer } from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
 import { connect } from '../../src/client/connect.js';
@@ -17,7 +18,7 @@ import {
 import { reject } from '../../src/server/rejection.js';
 import { WebSocketServer } from '../../src/server/websocket-server.js';
 import { ReadyState, SendStatus } from '../../src/websocket/types.js';
-import type { WebSocket } from '../../src/websocket/websocket.js';
+import { type WebSocket, WebSocket as WebSocketClass } from '../../src/websocket/websocket.js';
 import { ManualClock } from '../helpers/clock.js';
 import { eventually } from '../helpers/eventually.js';
 import { next, startServer, within } from '../helpers/net.js';
@@ -356,5 +357,49 @@ describe('ReconnectingWebSocket: options', () => {
       () => reconnecting('ws://127.0.0.1:1', { reconnect: { bogus: 1 } as never }),
       /unknown reconnect option 'bogus'/,
     );
+  });
+});
+
+describe('ReconnectingWebSocket: the process and the handshakes', () => {
+  it("forwards each connection's 'upgrade' (response, request, ws), not only the first", async (t) => {
+    let opened = 0;
+    const { url } = await startServer(t, {
+      open(ws) {
+        if (++opened === 1) ws.close(1012, 'restart');
+      },
+    });
+    const rws = track(t, reconnecting(url, { reconnect: { initialDelay: 10 } }));
+    const seen: number[] = [];
+    rws.on('upgrade', (response, request, ws) => {
+      seen.push(response.status);
+      assert.match(Buffer.from(request).toString('latin1'), /^GET \/ HTTP\/1\.1\r\n/);
+      assert.ok(ws instanceof WebSocketClass);
+    });
+    await next(rws, 'reconnected');
+    assert.deepEqual(seen, [101, 101]);
+  });
+
+  it('a retry to come keeps the process alive (the backoff timer is not unref’d)', async () => {
+    const free = createServer();
+    free.listen(0, '127.0.0.1');
+    await next(free, 'listening');
+    const port = (free.address() as AddressInfo).port;
+    free.close(); // nothing listens there now: every attempt is refused
+    const entry = new URL('../../dist/index.js', import.meta.url).href;
+    const script = `
+      const { reconnecting } = await import(${JSON.stringify(entry)});
+      const rws = reconnecting('ws://127.0.0.1:${port}/', { reconnect: { initialDelay: 200, maxRetries: 2, random: () => 0 } });
+      rws.on('close', (code, reason, error) => console.log('gave up:', error.code ?? error.message));
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk;
+    });
+    const [code] = (await next(child, 'exit', 20_000)) as [number];
+    assert.equal(code, 0);
+    assert.match(out, /gave up: ECONNREFUSED/, 'it waited through both retries');
   });
 });

@@ -22,6 +22,20 @@ const INVALID_REASONS: readonly (readonly [string, number[]])[] = [
 
 export function closingCases(transport: Transport): void {
   describe('§5.5.1/§7 closing handshake', () => {
+    // RFC 6455 §5.5.1: "the endpoint MAY delay sending a Close frame until its current message is
+    // sent". Messages written just before the close get their answers, then the close's echo.
+    it('answers messages that came with the close frame before echoing it', async (t) => {
+      const h = await startEcho(t, transport);
+      const peer = await h.connect();
+      const big = 'x'.repeat(64 * 1024);
+      peer.send(
+        ...Array.from({ length: 5 }, () => clientFrame({ opcode: Op.TEXT, payload: big })),
+        clientFrame({ opcode: Op.CLOSE, payload: closePayload(1000) }),
+      );
+      for (let i = 0; i < 5; i++) await peer.expectFrame(Op.TEXT, big);
+      await peer.expectClose(1000);
+    });
+
     for (const code of VALID_CODES) {
       it(`echoes close code ${code} and closes TCP (§5.5.1, §7.1.1)`, async (t) => {
         const closes: [number, string][] = [];

@@ -406,6 +406,32 @@ describe('a message that arrived complete before a violation is delivered and an
     assert.deepEqual(s.eventsReceived(), []);
   });
 
+  it("the peer's close frame behind messages: their answers go out before the close's echo", () => {
+    const s = server();
+    s.receiveData(
+      concat([
+        frame({ opcode: 1, payload: 'one', mask: MASK }),
+        frame({ opcode: 1, payload: 'two', mask: MASK }),
+        frame({ opcode: 8, payload: Uint8Array.of(0x03, 0xe8), mask: MASK }),
+      ]),
+    );
+    assert.deepEqual(summarize(s.eventsReceived()), [
+      ['text', 'one'],
+      ['text', 'two'],
+      ['close', 1000, ''],
+    ]);
+    assert.equal(s.state, State.OPEN, 'still open for the answers');
+    s.sendText('one');
+    s.sendText('two');
+    const sent = output(s);
+    assert.equal(String.fromCharCode(...sent.bytes.subarray(2, 5)), 'one');
+    assert.equal(String.fromCharCode(...sent.bytes.subarray(7, 10)), 'two');
+    assert.equal(sent.bytes[10], 0x88, 'then the echo of the close');
+    assert.equal((sent.bytes[12]! << 8) | sent.bytes[13]!, 1000);
+    assert.equal(sent.eof, true, 'and the server closes TCP');
+    assert.equal(s.closeReceivedThenSent, true);
+  });
+
   it('a violation with no event before it fails at once', () => {
     const s = server();
     s.receiveData(violations[1]![1]);

@@ -455,3 +455,20 @@ describe('close()', () => {
     await assert.rejects(connect(url), /ECONNREFUSED/);
   });
 });
+
+describe("an attached server's HTTP errors", () => {
+  it("are not thrown as the WebSocketServer's unhandled 'error'; passed on to its listeners", async (t) => {
+    const http = createServer();
+    http.on('error', () => {}); // the application handles its server's errors itself
+    const wss = new WebSocketServer({ server: http });
+    t.after(() => wss.close());
+    http.emit('error', new Error('EADDRINUSE, say'));
+    const seen: Error[] = [];
+    wss.on('error', (error) => seen.push(error));
+    http.emit('error', new Error('and again'));
+    assert.deepEqual(
+      seen.map((e) => e.message),
+      ['and again'],
+    );
+  });
+});
