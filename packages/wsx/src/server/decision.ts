@@ -1,7 +1,6 @@
 /**
- * Deciding an upgrade, whatever carries it (an HTTP/1.1 `Upgrade` today; an HTTP/2 extended
- * CONNECT would be validated by its own rules and decided here the same way): the server's
- * state and memory budget, the path, the origin, the `upgrade` hook, the subprotocol and the
+ * Deciding an upgrade, whatever carries it (an HTTP/1.1 `Upgrade`, or an HTTP/2 extended
+ * CONNECT, each validated by its own rules first): the server's state and memory budget, the path, the origin, the `upgrade` hook, the subprotocol and the
  * extensions. The answer is an acceptance (the connection's data and what was agreed) or a
  * rejection (status, headers, body); the responder of the transport writes it.
  *
