@@ -5,7 +5,7 @@ import { SERVERS } from '../servers/index.mjs';
 export const USAGE = `usage: npm run bench -- [options]
   --quick              short windows, one repetition, smaller connection counts (a smoke run)
   --only <ids>         comma-separated scenarios: ${SCENARIOS.map((s) => s.id).join(', ')}
-  --servers <names>    comma-separated servers: ${Object.keys(SERVERS).join(', ')}, wsx-dedicated,
+  --servers <names>    comma-separated servers: ${Object.keys(SERVERS).join(', ')}, wsx-dedicated, wsx-h2,
                        ws-addons-shared
   --reps <n>           repetitions of each measurement (default 3; --quick: 1)
   --before <git ref>   also run wsx as built from that commit, beside the current one
@@ -35,7 +35,7 @@ export function parseOptions(argv) {
   for (const id of options.only ?? []) {
     if (!ids.has(id)) throw new Error(`unknown scenario '${id}'\n${USAGE}`);
   }
-  const names = new Set([...Object.keys(SERVERS), 'wsx-dedicated', 'ws-addons-shared']);
+  const names = new Set([...Object.keys(SERVERS), 'wsx-dedicated', 'ws-addons-shared', 'wsx-h2']);
   for (const name of options.servers ?? []) {
     if (!names.has(name)) throw new Error(`unknown server '${name}'\n${USAGE}`);
   }

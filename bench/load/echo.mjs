@@ -9,6 +9,7 @@ import { percentile } from '../lib/stats.mjs';
 import { Client, sleep } from './client.mjs';
 import { cyclicFrames, MessageInflater, parseAgreement } from './deflate.mjs';
 import { clientFrame, OP_BINARY, OP_TEXT, repeated } from './frames.mjs';
+import { openManyH2 } from './h2.mjs';
 import { DEFLATE_OFFER, openMany } from './handshake.mjs';
 
 /** The messages a connection sends, cyclically, and their frames (see deflate.mjs). */
@@ -28,7 +29,7 @@ async function messagesFor(job, agreement) {
 }
 
 export async function echo(job) {
-  const opened = await openMany(job.conns, () => ({
+  const opened = await (job.http2 ? openManyH2 : openMany)(job.conns, () => ({
     port: job.port,
     path: '/',
     extensions: job.deflate ? DEFLATE_OFFER : undefined,

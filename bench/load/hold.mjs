@@ -8,10 +8,11 @@ import { chatMessages, historyDocuments } from '../lib/payloads.mjs';
 import { Client, destroyAll, sleep } from './client.mjs';
 import { compressAll, MessageInflater, parseAgreement } from './deflate.mjs';
 import { clientFrame, OP_TEXT } from './frames.mjs';
+import { openManyH2 } from './h2.mjs';
 import { DEFLATE_OFFER, openMany } from './handshake.mjs';
 
 export async function hold(job, send) {
-  const opened = await openMany(job.conns, () => ({
+  const opened = await (job.http2 ? openManyH2 : openMany)(job.conns, () => ({
     port: job.port,
     path: '/',
     localAddress: job.localAddress,

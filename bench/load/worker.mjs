@@ -8,11 +8,12 @@
 // not on ours (tens of thousands of client ports in TIME_WAIT would exhaust the ephemeral range).
 import { echo } from './echo.mjs';
 import { fanout } from './fanout.mjs';
+import { h2handshakes } from './h2.mjs';
 import { handshakes } from './handshakes.mjs';
 import { hold } from './hold.mjs';
 import { inflateAttack } from './inflate-attack.mjs';
 
-const MODES = { echo, fanout, handshakes, hold, 'inflate-attack': inflateAttack };
+const MODES = { echo, fanout, handshakes, hold, h2handshakes, 'inflate-attack': inflateAttack };
 
 process.once('message', async (job) => {
   let result;

@@ -2,6 +2,7 @@
 import { deflateEcho, echo16k, echo64, inflateAttack, latency } from './echo.mjs';
 import { fanout1k, fanout10k } from './fanout.mjs';
 import { handshakes } from './handshakes.mjs';
+import { h2Echo16k, h2Echo64, h2Handshakes, h2Memory } from './http2.mjs';
 import {
   deflateMemory1k,
   deflateMemory10k,
@@ -24,4 +25,8 @@ export const SCENARIOS = [
   deflateMemory1k,
   deflateMemory10k,
   deflateTable,
+  h2Handshakes,
+  h2Memory,
+  h2Echo64,
+  h2Echo16k,
 ];

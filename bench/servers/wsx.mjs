@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // wsx under test: echo on `/`, broadcast to every connection on `/broadcast` (topics: framed
 // once, written once per socket per tick), and `/sink`, which takes messages and answers none.
-// Config: { deflate } = the perMessageDeflate option, { maxMessageSize } in bytes.
+// Config: { deflate } = the perMessageDeflate option, { maxMessageSize } in bytes, { http2: true }
+// also serves WebSockets over HTTP/2 (cleartext h2c, RFC 8441) on the port.
 //   node --expose-gc bench/servers/wsx.mjs [port] ['{"deflate":true}']
 import { args, info, ready } from './control.mjs';
 
@@ -19,6 +20,8 @@ const server = new WebSocketServer({
   host: '127.0.0.1',
   perMessageDeflate: config.deflate ?? false,
   ...(config.maxMessageSize === undefined ? {} : { maxMessageSize: config.maxMessageSize }),
+  // WebSockets over HTTP/2 (h2c here) beside HTTP/1.1; left out unless asked (older builds).
+  ...(config.http2 ? { http2: true } : {}),
   upgrade: (request) =>
     request.path === '/broadcast' ? ROOM : request.path === '/sink' ? SINK : ECHO,
   open(ws) {
@@ -33,5 +36,5 @@ const server = new WebSocketServer({
 
 server.on('listening', () => {
   ready(server.address().port);
-  info({ deflate: config.deflate ?? false });
+  info({ deflate: config.deflate ?? false, http2: config.http2 ?? false });
 });

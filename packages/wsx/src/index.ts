@@ -17,8 +17,11 @@ export {
 export { PreparedMessage, prepareMessage } from './core/frame-writer.js';
 export * from './core/index.js';
 export type { Clock, TimerHandle } from './node/clock.js';
+export { Http2StreamTransport } from './node/http2-transport.js';
 export { MemoryTransport } from './node/memory-transport.js';
 export type { Transport } from './node/transport.js';
+export { Http2UpgradeRequest } from './server/http2-request.js';
+export type { Http2ServerOptions } from './server/http2-sessions.js';
 export type {
   ServerHandlers,
   ServerOptions,

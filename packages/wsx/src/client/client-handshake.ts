@@ -5,10 +5,11 @@
  * (a server may send its first frames in the same packet as its 101).
  *
  * The HTTP work is the core's pure functions; this file only moves bytes and keeps time. One
- * timer covers everything: the proxy, TLS, every redirect.
+ * timer covers everything: the proxy, TLS, every redirect. With `http2`, the connection (the
+ * same proxy and TLS code; ALPN decides) may carry an HTTP/2 session instead: those steps are
+ * in http2-handshake.ts.
  */
 
-import { isUtf8 } from 'node:buffer';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import {
   TLSSocket,
@@ -16,10 +17,10 @@ import {
   connect as tlsConnect,
 } from 'node:tls';
 import { buildRequest, generateKey, validateResponse } from '../core/client-handshake.js';
-import { ErrorCode, HandshakeError, type RefusedResponse } from '../core/errors.js';
+import { buildConnectRequest } from '../core/connect-handshake.js';
+import { ErrorCode, HandshakeError } from '../core/errors.js';
 import { formatExtensionHeader } from '../core/extension-header.js';
-import { quoteInput } from '../core/header-values.js';
-import type { HeaderInit, HttpResponseHead } from '../core/http-head.js';
+import type { HttpResponseHead } from '../core/http-head.js';
 import { headerEntries, parseResponseHead } from '../core/http-head.js';
 import {
   acceptDeflateResponse,
@@ -28,64 +29,31 @@ import {
   deflateOffer,
   findDeflateResponse,
 } from '../extensions/permessage-deflate.js';
-import type { Clock, TimerHandle } from '../node/clock.js';
+import type { TimerHandle } from '../node/clock.js';
 import { readHead } from '../node/head-io.js';
 import { random } from '../node/runtime.js';
 import type { ClientTlsOptions } from '../websocket/client-options.js';
 import { type ClientTarget, redirectUrl, targetOf } from './client-url.js';
-import {
-  checkConnectResponse,
-  connectRequest,
-  type ProxyServer,
-  type ProxySetting,
-  selectProxy,
-} from './proxy.js';
-import { readRefusal } from './refused-response.js';
+import type {
+  HandshakeCallback,
+  HandshakeRequest,
+  HandshakeResult,
+  Hop,
+  Tracked,
+} from './handshake-types.js';
+import { Http2Handshake } from './http2-handshake.js';
+import { alpnFor, type OpeningMode, openingMode } from './http2-opening.js';
+import { checkConnectResponse, connectRequest, type ProxyServer, selectProxy } from './proxy.js';
+import { REDIRECTS, readRefusal, redirectHint, withResponse } from './refused-response.js';
+import { poolKey } from './session-pool.js';
 
 export { parseWebSocketUrl } from './client-url.js';
-
-/** Which redirects the handshake follows. */
-export interface RedirectPolicy {
-  readonly follow: boolean;
-  readonly max: number;
-  /** Whether a redirect from `wss:` to `ws:` is followed. */
-  readonly allowInsecure: boolean;
-}
-
-/** What the handshake needs, resolved from the user's options. */
-export interface HandshakeRequest {
-  readonly url: URL;
-  readonly protocols: readonly string[];
-  readonly headers: HeaderInit | undefined;
-  readonly origin: string | undefined;
-  readonly timeout: number;
-  readonly tls: ClientTlsOptions;
-  readonly proxy: ProxySetting;
-  readonly redirects: RedirectPolicy;
-  /** permessage-deflate to offer (RFC 7692), or null. */
-  readonly deflate: ClientDeflatePolicy | null;
-  /** The time source of the handshake's timers. */
-  readonly clock: Clock;
-}
-
-/** The outcome of a successful handshake. */
-export interface HandshakeResult {
-  readonly socket: Socket;
-  /** Bytes received after the response head: the first frames, if any. */
-  readonly head: Buffer;
-  readonly protocol: string;
-  /** The permessage-deflate parameters agreed, or null when compression is off. */
-  readonly deflate: DeflateParams | null;
-  /** The `Sec-WebSocket-Extensions` the server answered ('' when none). */
-  readonly extensions: string;
-  readonly response: HttpResponseHead;
-  /** The request head as written (to the last URL, when redirects were followed). */
-  readonly request: Uint8Array;
-  /** The URL connected to: the last one when redirects were followed. */
-  readonly url: URL;
-}
-
-export type HandshakeCallback = (error: Error | null, result: HandshakeResult | null) => void;
+export type {
+  HandshakeCallback,
+  HandshakeRequest,
+  HandshakeResult,
+  RedirectPolicy,
+} from './handshake-types.js';
 
 /**
  * Opens the transport and performs the handshake. Returns a function that aborts it.
@@ -101,16 +69,6 @@ export function openHandshake(
   return (error) => handshake.finish(error, null);
 }
 
-/** One request to one URL; a redirect makes the next. */
-interface Hop {
-  readonly target: ClientTarget;
-  readonly key: string;
-  readonly request: Uint8Array;
-  readonly proxy: ProxyServer | null;
-}
-
-/** Statuses whose `Location` is followed (RFC 9110 §15.4). */
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Headers that carry credentials: not sent to another origin than the first (curl, `ws`). */
 const CREDENTIALS = new Set(['authorization', 'cookie']);
 
@@ -121,7 +79,9 @@ class ClientHandshake {
   /** The first URL's origin: credentials go to it only. */
   #origin: string | null = null;
   /** The sockets of the current hop: the connection, then TLS over a proxy tunnel. */
-  #sockets: Socket[] = [];
+  #sockets: Tracked[] = [];
+  /** The HTTP/2 steps, for a URL that may be opened over HTTP/2 (created on first use). */
+  #http2: Http2Handshake | null = null;
   /** The head being read, for the size a close reports. */
   #reader: { readonly size: number } | null = null;
   /** Set while the body of a refusal is read: the server's close then ends the body. */
@@ -148,6 +108,7 @@ class ClientHandshake {
     this.#finished = true;
     this.#request.clock.clearTimeout(this.#timer);
     const sockets = this.#release();
+    if (error !== null) this.#http2?.settle({ kind: 'failed', error });
     if (error === null) {
       this.#done(null, result); // the WebSocket takes over error handling when it attaches
       return;
@@ -175,14 +136,27 @@ class ClientHandshake {
       ...(deflate === null ? {} : { extensions: formatExtensionHeader([deflateOffer(deflate)]) }),
     });
     const proxy = selectProxy(this.#request.proxy, target, process.env);
-    return { target, key, request, proxy };
+    const mode = openingMode(this.#request.http2, target);
+    if (mode === 'h1') return { target, key, request, proxy, mode, fields: null, poolKey: '' };
+    const fields = buildConnectRequest({
+      scheme: target.secure ? 'https' : 'http',
+      authority: target.hostHeader,
+      path: target.path,
+      protocols,
+      headers,
+      ...(origin === undefined ? {} : { origin }),
+      ...(deflate === null ? {} : { extensions: formatExtensionHeader([deflateOffer(deflate)]) }),
+    });
+    const pool = poolKey(target, proxy, this.#request.tls);
+    return { target, key, request, proxy, mode, fields, poolKey: pool };
   }
 
   #connect(hop: Hop): void {
     const { target, proxy } = hop;
+    if (hop.mode !== 'h1' && this.#http2Steps().usePooled(hop)) return;
     if (proxy === null) {
       this.#phase = `connecting to ${target.socketPath ?? `${target.host}:${target.port}`}`;
-      this.#handshake(hop, this.#track(openDirect(target, this.#request.tls)));
+      this.#opened(hop, this.#track(openDirect(target, this.#request.tls, hop.mode)));
       return;
     }
     this.#phase = `connecting to the proxy ${proxy.display}`;
@@ -197,14 +171,44 @@ class ClientHandshake {
         this.#atProxy = false;
         // Tunnel bytes, if the proxy sent any with its answer, belong to what follows.
         if (rest.length > 0) socket.unshift(rest);
-        if (!target.secure) return this.#handshake(hop, socket);
+        if (!target.secure) return this.#opened(hop, socket);
         this.#phase = `TLS with ${target.host}:${target.port} through the proxy ${proxy.display}`;
-        this.#handshake(
+        this.#opened(
           hop,
-          this.#track(tlsConnect(tlsOptions(target, this.#request.tls, socket))),
+          this.#track(tlsConnect(tlsOptions(target, this.#request.tls, socket, hop.mode))),
         );
       },
     );
+  }
+
+  /** The connection to the server is open (or opening): HTTP/1.1 now, or HTTP/2 if agreed. */
+  #opened(hop: Hop, socket: Socket): void {
+    if (hop.mode === 'h1') this.#handshake(hop, socket);
+    else this.#http2!.opened(hop, socket);
+  }
+
+  /** The HTTP/2 steps, and what they use of this handshake. */
+  #http2Steps(): Http2Handshake {
+    this.#http2 ??= new Http2Handshake({
+      request: this.#request,
+      isFinished: () => this.#finished,
+      setPhase: (phase) => {
+        this.#phase = phase;
+      },
+      finish: (error, result) => this.finish(error, result),
+      trackStream: (transport) => {
+        this.#sockets.push(transport);
+        transport.on('error', this.#onError).on('close', this.#onClose);
+      },
+      release: () => this.#release(),
+      handshakeHttp1: (hop, socket) => this.#handshake(hop, socket),
+      connect: (hop) => this.#connect(hop),
+      redirect: (hop, status, location) => this.#redirect(hop, status, location),
+      readingRefusal: () => {
+        this.#readingRefusal = true;
+      },
+    });
+    return this.#http2;
   }
 
   #handshake(hop: Hop, socket: Socket): void {
@@ -237,6 +241,7 @@ class ClientHandshake {
         response: head,
         request: hop.request,
         url: hop.target.url,
+        http2: false,
       });
     });
   }
@@ -296,7 +301,7 @@ class ClientHandshake {
   }
 
   /** Forgets the current sockets (their errors are ignored from now on) and returns them. */
-  #release(): Socket[] {
+  #release(): Tracked[] {
     const sockets = this.#sockets;
     this.#sockets = [];
     for (const socket of sockets) {
@@ -348,31 +353,12 @@ function validate(
           : acceptDeflateResponse(answer, deflate, head.status),
     };
   } catch (error) {
-    const location = head.headers.get('Location');
-    if (head.status < 300 || head.status >= 400 || location === undefined) throw error;
-    const { code, message } = error as HandshakeError;
-    const detail = `${message}, Location: ${location}${REDIRECTS.has(head.status) ? ' (set followRedirects to follow it)' : ''}`;
-    throw new HandshakeError(code, head.status, detail, { cause: error });
+    throw redirectHint(error as HandshakeError, head);
   }
 }
 
-/** `error` (a refused status) with the server's answer attached, its body's first line quoted. */
-function withResponse(error: HandshakeError, response: RefusedResponse): HandshakeError {
-  const said = firstLine(response.body);
-  const message = said === '' ? error.message : `${error.message}: ${quoteInput(said)}`;
-  return new HandshakeError(error.code, error.status, message, { cause: error, response });
-}
-
-/** The body's first line, when it is short UTF-8 text. */
-function firstLine(body: Uint8Array): string {
-  const end = body.indexOf(0x0a);
-  const line = body.subarray(0, end === -1 ? body.length : end);
-  if (line.length === 0 || line.length > 200 || !isUtf8(line)) return '';
-  return Buffer.from(line).toString('utf8').trimEnd();
-}
-
-function openDirect(target: ClientTarget, tls: ClientTlsOptions): Socket {
-  if (target.secure) return tlsConnect(tlsOptions(target, tls, null));
+function openDirect(target: ClientTarget, tls: ClientTlsOptions, mode: OpeningMode): Socket {
+  if (target.secure) return tlsConnect(tlsOptions(target, tls, null, mode));
   return target.socketPath === null
     ? netConnect({ host: target.host, port: target.port })
     : netConnect({ path: target.socketPath });
@@ -398,6 +384,7 @@ function tlsOptions(
   target: ClientTarget,
   tls: ClientTlsOptions,
   socket: Socket | null,
+  mode: OpeningMode,
 ): TlsConnectionOptions {
   const where =
     socket !== null
@@ -410,7 +397,7 @@ function tlsOptions(
     host: target.host,
     servername: isIP(target.host) === 0 ? target.host : '',
     ...tls,
-    ALPNProtocols: ['http/1.1'],
+    ALPNProtocols: alpnFor(mode),
   };
 }
 

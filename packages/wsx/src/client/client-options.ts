@@ -9,6 +9,7 @@ import { CONNECTION_OPTIONS, checkConnectionOptions } from '../websocket/setting
 import type { BinaryType, WebSocketOptions } from '../websocket/types.js';
 import type { HandshakeRequest, RedirectPolicy } from './client-handshake.js';
 import { parseWebSocketUrl } from './client-url.js';
+import type { Http2Setting } from './http2-opening.js';
 import { type ProxySetting, parseProxyUrl } from './proxy.js';
 
 /** A handshake is one round trip plus TLS: 10 s allows for slow links, not for dead servers. */
@@ -43,6 +44,7 @@ const KNOWN = new Set<string>([
   'maxRedirects',
   'allowInsecureRedirects',
   'proxy',
+  'http2',
 ]);
 
 export interface ResolvedClientOptions {
@@ -84,6 +86,7 @@ export function resolveClientOptions(
       redirects: redirectPolicy(options),
       deflate: compression?.policy ?? null,
       clock: options.clock ?? systemClock,
+      http2: http2Setting(options.http2),
     },
     compression,
     binaryType: options.binaryType,
@@ -97,6 +100,12 @@ function proxySetting(proxy: ClientOptions['proxy']): ProxySetting {
     throw new UsageError(`'proxy' is a URL string, a URL or false (got ${String(proxy)})`);
   }
   return parseProxyUrl(proxy, "the 'proxy' option");
+}
+
+function http2Setting(value: ClientOptions['http2']): Http2Setting {
+  if (value === undefined) return false;
+  if (value === true || value === false || value === 'auto') return value;
+  throw new UsageError(`'http2' is true, false or 'auto' (got ${String(value)})`);
 }
 
 function redirectPolicy(options: ClientOptions): RedirectPolicy {

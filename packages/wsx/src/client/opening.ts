@@ -58,6 +58,7 @@ function opened(
     alloc,
     allocUnsafe,
     compression: codecs !== null,
+    endAfterClosing: result.http2,
     ...(limits.maxMessageSize === undefined ? {} : { maxMessageSize: limits.maxMessageSize }),
     ...(limits.maxFrameSize === undefined ? {} : { maxFrameSize: limits.maxFrameSize }),
   });

@@ -4,9 +4,10 @@
  * time, so the error can show it.
  */
 
-import type { Socket } from 'node:net';
-import type { RefusedResponse } from '../core/errors.js';
-import { isDigits } from '../core/header-values.js';
+import { isUtf8 } from 'node:buffer';
+import type { Readable } from 'node:stream';
+import { HandshakeError, type RefusedResponse } from '../core/errors.js';
+import { isDigits, quoteInput } from '../core/header-values.js';
 import type { HttpResponseHead } from '../core/http-head.js';
 import type { Clock } from '../node/clock.js';
 
@@ -16,12 +17,13 @@ export const MAX_REFUSAL_BODY = 4096;
 const BODY_WAIT = 1000;
 
 /**
- * Reads the body that follows `head` on `socket` (`rest` is what already came with the head),
+ * Reads the body that follows `head` on `socket` (`rest` is what already came with the head;
+ * `socket` may be the stream of an HTTP/2 answer),
  * until its length, the end of its chunks, the server's close, {@link MAX_REFUSAL_BODY} bytes or
  * {@link BODY_WAIT} ms, whichever comes first; then calls `done` once.
  */
 export function readRefusal(
-  socket: Socket,
+  socket: Readable,
   head: HttpResponseHead,
   rest: Buffer,
   clock: Clock,
@@ -96,4 +98,31 @@ export function dechunk(raw: Buffer): { body: Buffer; complete: boolean } {
     at = start + size + 2;
   }
   return { body: Buffer.concat(parts), complete: false };
+}
+
+/** Statuses whose `Location` is followed (RFC 9110 §15.4). */
+export const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+
+/** A redirect that is not followed fails as any other status, its `Location` named. */
+export function redirectHint(error: HandshakeError, head: HttpResponseHead): HandshakeError {
+  const location = head.headers.get('Location');
+  if (head.status < 300 || head.status >= 400 || location === undefined) return error;
+  const { code, message } = error;
+  const detail = `${message}, Location: ${location}${REDIRECTS.has(head.status) ? ' (set followRedirects to follow it)' : ''}`;
+  return new HandshakeError(code, head.status, detail, { cause: error });
+}
+
+/** `error` (a refused status) with the server's answer attached, its body's first line quoted. */
+export function withResponse(error: HandshakeError, response: RefusedResponse): HandshakeError {
+  const said = firstLine(response.body);
+  const message = said === '' ? error.message : `${error.message}: ${quoteInput(said)}`;
+  return new HandshakeError(error.code, error.status, message, { cause: error, response });
+}
+
+/** The body's first line, when it is short UTF-8 text. */
+function firstLine(body: Uint8Array): string {
+  const end = body.indexOf(0x0a);
+  const line = body.subarray(0, end === -1 ? body.length : end);
+  if (line.length === 0 || line.length > 200 || !isUtf8(line)) return '';
+  return Buffer.from(line).toString('utf8').trimEnd();
 }

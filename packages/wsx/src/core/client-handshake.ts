@@ -110,7 +110,7 @@ export function buildRequest(options: RequestOptions): Uint8Array {
 }
 
 /** RFC 6455 §3: the resource name is "/" path [ "?" query ], sent in origin-form. */
-function checkPath(path: string): void {
+export function checkPath(path: string): void {
   if (!path.startsWith('/') || !isVisibleAscii(path)) {
     throw new UsageError(
       `the request path must start with '/' and contain only visible ASCII (got ${quoteInput(path)})`,
@@ -119,7 +119,7 @@ function checkPath(path: string): void {
 }
 
 /** RFC 6455 §4.1: the elements "MUST all be unique strings", each a token. */
-function checkProtocols(protocols: readonly string[]): void {
+export function checkProtocols(protocols: readonly string[]): void {
   const seen = new Set<string>();
   for (const protocol of protocols) {
     if (!isToken(protocol))
@@ -129,7 +129,7 @@ function checkProtocols(protocols: readonly string[]): void {
   }
 }
 
-function checkExtensions(value: string): void {
+export function checkExtensions(value: string): void {
   try {
     parseExtensionHeader(value);
   } catch (error) {
@@ -243,7 +243,7 @@ function checkAccept(head: HttpResponseHead, key: string): void {
  * (the server has indicated a subprotocol not requested by the client), the client MUST _Fail
  * the WebSocket Connection_." §4.2.2: the server answers with "a single value".
  */
-function readProtocol(head: HttpResponseHead, offered: readonly string[]): string | null {
+export function readProtocol(head: HttpResponseHead, offered: readonly string[]): string | null {
   const value = head.headers.get('Sec-WebSocket-Protocol');
   if (value === undefined) return null;
   let problem: string | undefined;
@@ -261,7 +261,7 @@ function readProtocol(head: HttpResponseHead, offered: readonly string[]): strin
  * (the server has indicated an extension not requested by the client), the client MUST _Fail
  * the WebSocket Connection_."
  */
-function readExtensions(
+export function readExtensions(
   head: HttpResponseHead,
   offered: readonly ExtensionOffer[],
 ): ExtensionOffer[] {

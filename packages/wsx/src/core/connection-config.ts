@@ -40,6 +40,14 @@ export interface ConnectionOptions {
    * messages come out as `InflateWork` for the I/O layer, which owns the codec.
    */
   readonly compression?: boolean;
+  /**
+   * End our side of the transport as soon as the closing handshake is done (or the connection
+   * failed). Default: true for a server, which closes TCP first (RFC 6455 §7.1.1), false for a
+   * client, which waits for it. A client over an HTTP/2 stream sets it: ending a stream is a
+   * half-close (RFC 8441 §5 maps an orderly close to END_STREAM, sent by both sides), there is
+   * no TIME_WAIT to leave with the server, and some servers end theirs only after the client's.
+   */
+  readonly endAfterClosing?: boolean;
 }
 
 const DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024;
@@ -52,6 +60,7 @@ export class ConnectionConfig {
   readonly maxMessageSize: number;
   readonly maxFrameSize: number;
   readonly compression: boolean;
+  readonly endAfterClosing: boolean;
   readonly isUtf8: Utf8Check;
   readonly alloc: Allocator;
   readonly allocUnsafe: Allocator;
@@ -65,6 +74,7 @@ export class ConnectionConfig {
     this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     this.maxFrameSize = options.maxFrameSize ?? this.maxMessageSize;
     this.compression = options.compression ?? false;
+    this.endAfterClosing = options.endAfterClosing ?? this.role === 'server';
     this.isUtf8 = options.isUtf8 ?? isValidUtf8;
     this.alloc = options.alloc ?? allocUint8Array;
     this.allocUnsafe = options.allocUnsafe ?? this.alloc;

@@ -811,7 +811,7 @@ export class Connection extends FrameParser {
     if ((actions & Action.STOP_READING) !== 0) this.#paused = null;
     const halfClose =
       (actions & Action.HALF_CLOSE) !== 0 ||
-      ((actions & Action.SERVER_HALF_CLOSE) !== 0 && this.role === 'server');
+      ((actions & Action.SERVER_HALF_CLOSE) !== 0 && this.#config.endAfterClosing);
     if (halfClose) this.#sendEof();
   }
 

@@ -13,6 +13,18 @@ export {
   validateResponse,
 } from './client-handshake.js';
 export { type CloseFrame, encodeClosePayload, parseClosePayload } from './close.js';
+export {
+  buildConnectRequest,
+  type ConnectAcceptOptions,
+  type ConnectHandshake,
+  type ConnectRefusal,
+  type ConnectRequestOptions,
+  connectAcceptFields,
+  connectRefusal,
+  type OfferedConnect,
+  validateConnectRequest,
+  validateConnectResponse,
+} from './connect-handshake.js';
 export { Connection, type ConnectionOptions, type Role, SEND_EOF } from './connection.js';
 export {
   CloseCode,
@@ -71,6 +83,7 @@ export {
   type ClientHandshake,
   computeAccept,
   formatAcceptResponse,
+  type HandshakeOffer,
   type RejectOptions,
   type RequestHeadLike,
   rejectionFor,

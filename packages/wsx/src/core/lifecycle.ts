@@ -63,7 +63,10 @@ export const Action = {
   SEND_CLOSE_FRAME: 1,
   /** Stop reading: nothing more from the peer is parsed. */
   STOP_READING: 2,
-  /** A server closes its side of the transport now (RFC 6455 §7.1.1: the server closes first). */
+  /**
+   * A server closes its side of the transport now (RFC 6455 §7.1.1: the server closes first); so
+   * does a client over an HTTP/2 stream (`endAfterClosing`).
+   */
   SERVER_HALF_CLOSE: 4,
   /** Either role closes its side of the transport now (the peer's side has ended). */
   HALF_CLOSE: 8,

@@ -27,11 +27,12 @@ import {
 } from './http-head.js';
 import { sha1OfText } from './sha1.js';
 
-/** What a valid client handshake asked for. */
-export interface ClientHandshake {
-  /** `Sec-WebSocket-Key`, to compute `Sec-WebSocket-Accept` from. */
-  readonly key: string;
-  /** `Host`, raw. */
+/**
+ * What a valid opening handshake asks for, whatever carries it (an HTTP/1.1 Upgrade, or an
+ * HTTP/2 extended CONNECT: see connect-handshake.ts).
+ */
+export interface HandshakeOffer {
+  /** `Host` (HTTP/1.1) or `:authority` (HTTP/2), raw. */
   readonly host: string;
   /** `Origin`, raw; browsers always send it, other clients may not. */
   readonly origin: string | undefined;
@@ -39,6 +40,12 @@ export interface ClientHandshake {
   readonly protocols: string[];
   /** `Sec-WebSocket-Extensions`, in the client's order of preference. */
   readonly extensions: ExtensionOffer[];
+}
+
+/** What a valid HTTP/1.1 client handshake asked for. */
+export interface ClientHandshake extends HandshakeOffer {
+  /** `Sec-WebSocket-Key`, to compute `Sec-WebSocket-Accept` from. */
+  readonly key: string;
 }
 
 /** The request fields {@link validateRequest} looks at (an `HttpRequestHead` fits). */
@@ -150,7 +157,7 @@ function checkConnection(headers: HttpHeaders): void {
  *   a malformed request, not a version mismatch -> 400. The version header is still sent so the
  *   client can tell what to retry with (§4.4).
  */
-function checkVersion(headers: HttpHeaders): void {
+export function checkVersion(headers: HttpHeaders): void {
   const count = headers.count('Sec-WebSocket-Version');
   const version = headers.get('Sec-WebSocket-Version');
   if (count === 1 && version === WEBSOCKET_VERSION) return;
@@ -188,7 +195,7 @@ function checkKey(headers: HttpHeaders): string {
  * indicating which protocols the client would like to speak, ordered by preference." §4.1: the
  * elements "MUST all be unique strings", each a token; an empty list is malformed too (`1#token`).
  */
-function readProtocols(headers: HttpHeaders): string[] {
+export function readProtocols(headers: HttpHeaders): string[] {
   const value = headers.get('Sec-WebSocket-Protocol');
   if (value === undefined) return [];
   const protocols = parseTokenList(value);
@@ -204,7 +211,7 @@ function readProtocols(headers: HttpHeaders): string[] {
 }
 
 /** RFC 6455 §4.2.1: "Optionally, a |Sec-WebSocket-Extensions| header field, with a list of values indicating which extensions the client would like to speak." */
-function readExtensions(headers: HttpHeaders): ExtensionOffer[] {
+export function readExtensions(headers: HttpHeaders): ExtensionOffer[] {
   const value = headers.get('Sec-WebSocket-Extensions');
   return value === undefined ? [] : parseExtensionHeader(value);
 }
@@ -398,6 +405,11 @@ function connectionValue(fields: ReadonlyArray<readonly [string, string]>): stri
   if (options === null) throw new UsageError(`invalid Connection header ${quoteInput(value)}`);
   const kept = options.filter((o) => !['close', 'keep-alive'].includes(o.toLowerCase()));
   return [...kept, 'close'].join(', ');
+}
+
+/** The standard reason phrase of `status` (`Forbidden` for 403), or its class's. */
+export function reasonPhrase(status: number): string {
+  return REASONS[status] ?? defaultReason(status);
 }
 
 function defaultReason(status: number): string {

@@ -1,7 +1,6 @@
 /**
- * Deciding an upgrade, whatever carries it (an HTTP/1.1 `Upgrade` today; an HTTP/2 extended
- * CONNECT would be validated by its own rules and decided here the same way): the server's
- * state and memory budget, the path, the origin, the `upgrade` hook, the subprotocol and the
+ * Deciding an upgrade, whatever carries it (an HTTP/1.1 `Upgrade`, or an HTTP/2 extended
+ * CONNECT, each validated by its own rules first): the server's state and memory budget, the path, the origin, the `upgrade` hook, the subprotocol and the
  * extensions. The answer is an acceptance (the connection's data and what was agreed) or a
  * rejection (status, headers, body); the responder of the transport writes it.
  *
@@ -12,7 +11,7 @@
 import { ErrorCode, HandshakeError } from '../core/errors.js';
 import { formatExtensionHeader } from '../core/extension-header.js';
 import type { HeaderInit } from '../core/http-head.js';
-import { type ClientHandshake, selectSubprotocol } from '../core/server-handshake.js';
+import { type HandshakeOffer, selectSubprotocol } from '../core/server-handshake.js';
 import { negotiateDeflate } from '../extensions/permessage-deflate.js';
 import type { Clock, TimerHandle } from '../node/clock.js';
 import type { ConnectionCompression, ServerCompression } from '../websocket/compression.js';
@@ -69,7 +68,7 @@ export interface DecisionPolicy<Data> {
 export function decideUpgrade<Data>(
   policy: DecisionPolicy<Data>,
   req: UpgradeSource,
-  handshake: ClientHandshake,
+  handshake: HandshakeOffer,
   watchGone: WatchGone,
 ): Decision<Data> | Promise<Decision<Data>> {
   const refused = checkAdmission(policy, req, handshake);
@@ -95,7 +94,7 @@ export function decideUpgrade<Data>(
 function checkAdmission<Data>(
   policy: DecisionPolicy<Data>,
   req: UpgradeSource,
-  handshake: ClientHandshake,
+  handshake: HandshakeOffer,
 ): Refusal | null {
   let error: HandshakeError | null = null;
   if (policy.isClosing()) {
@@ -127,7 +126,7 @@ function checkAdmission<Data>(
 function agree<Data>(
   policy: DecisionPolicy<Data>,
   req: UpgradeSource,
-  handshake: ClientHandshake,
+  handshake: HandshakeOffer,
   request: UpgradeRequest,
   data: Data,
 ): Decision<Data> {
@@ -164,7 +163,7 @@ function selectProtocol<Data>(
 /** RFC 7692: accepts the first acceptable permessage-deflate offer, when compression is on. */
 function negotiate(
   compression: ServerCompression | null,
-  handshake: ClientHandshake,
+  handshake: HandshakeOffer,
 ): ConnectionCompression | null {
   if (compression === null || handshake.extensions.length === 0) return null;
   const agreed = negotiateDeflate(handshake.extensions, compression.policy);

@@ -1,6 +1,7 @@
 /** Options of a `WebSocketServer`, their defaults, and their validation. */
 
 import type { Server as HttpServer } from 'node:http';
+import type { Http2SecureServer, Http2Server } from 'node:http2';
 import type { Server as HttpsServer } from 'node:https';
 import type { TlsOptions } from 'node:tls';
 import { UsageError } from '../core/errors.js';
@@ -9,6 +10,7 @@ import type { MemoryBudget } from '../websocket/memory-budget.js';
 import { CONNECTION_OPTIONS, checkConnectionOptions } from '../websocket/settings.js';
 import type { WebSocketOptions } from '../websocket/types.js';
 import type { ConnectionHandlers } from '../websocket/websocket.js';
+import type { Http2ServerOptions } from './http2-sessions.js';
 import type { AllowedOrigins } from './origins.js';
 import type { Rejection } from './rejection.js';
 import type { Topics } from './topics.js';
@@ -37,8 +39,24 @@ export interface ServerOptions<Data = unknown> extends ServerHandlers<Data>, Web
   backlog?: number;
   /** With `port`: serve `wss://` with these TLS options (`key`, `cert`, ...). */
   tls?: TlsServerOptions;
-  /** Attach to an existing HTTP(S) server; its other routes keep working. */
-  server?: HttpServer | HttpsServer;
+  /**
+   * Attach to an existing HTTP(S) server; its other routes keep working. A `node:http2` server
+   * (`http2.createSecureServer`) also serves WebSockets over HTTP/2 (RFC 8441), with or without
+   * a `request` handler; with its `allowHTTP1`, HTTP/1.1 upgrades too.
+   */
+  server?: HttpServer | HttpsServer | Http2SecureServer | Http2Server;
+  /**
+   * With `port`: also serve WebSockets over HTTP/2 (RFC 8441 extended CONNECT): over TLS when
+   * the client negotiates `h2`, in cleartext (h2c) when it opens with the HTTP/2 preface. `true`
+   * or HTTP/2 settings. With `server`, an HTTP/2 server is detected; `false` serves only its
+   * HTTP/1.1 upgrades. See docs/http2.md.
+   */
+  http2?: boolean | Http2ServerOptions;
+  /**
+   * With `port` and `http2`: keep serving HTTP/1.1 upgrades on the same port. Default true: a
+   * browser opens a WebSocket over HTTP/2 only on a connection it already has to the origin.
+   */
+  allowHTTP1?: boolean;
   /** Create no server: call `handleUpgrade()` from your own `upgrade` listener. */
   noServer?: boolean;
   /** Accept upgrades only for this path (query string ignored). Default: every path. */
@@ -98,6 +116,8 @@ const KNOWN = new Set([
   'host',
   'backlog',
   'tls',
+  'http2',
+  'allowHTTP1',
   'server',
   'noServer',
   'path',
@@ -145,6 +165,7 @@ export function validateServerOptions(options: ServerOptions<unknown>): void {
   if (options.tls !== undefined && options.port === undefined) {
     throw new UsageError("'tls' goes with 'port'; with 'server', pass an https.Server");
   }
+  checkHttp2Options(options);
   if (options.protocols !== undefined && options.handleProtocols !== undefined) {
     throw new UsageError("give 'protocols' or 'handleProtocols', not both");
   }
@@ -156,6 +177,53 @@ export function validateServerOptions(options: ServerOptions<unknown>): void {
     const value = options[key];
     if (value !== undefined && !(typeof value === 'number' && value >= 0)) {
       throw new UsageError(`'${key}' must be a non-negative number (got ${String(value)})`);
+    }
+  }
+}
+
+/** Whether `server` is a `node:http2` server (they alone can update their settings). */
+export function isHttp2Server(server: unknown): server is Http2Server | Http2SecureServer {
+  return typeof (server as { updateSettings?: unknown } | null)?.updateSettings === 'function';
+}
+
+/** `http2` and `allowHTTP1`: what goes with what. */
+function checkHttp2Options(options: ServerOptions<unknown>): void {
+  const { http2, allowHTTP1 } = options;
+  if (
+    http2 !== undefined &&
+    typeof http2 !== 'boolean' &&
+    (typeof http2 !== 'object' || http2 === null)
+  ) {
+    throw new UsageError(`'http2' is a boolean or HTTP/2 options (got ${String(http2)})`);
+  }
+  if (http2 !== undefined && http2 !== false && options.noServer === true) {
+    throw new UsageError(
+      "'http2' does not go with 'noServer': hand extended CONNECT streams to handleStream()",
+    );
+  }
+  if (typeof http2 === 'object') {
+    if (options.port === undefined) {
+      throw new UsageError("HTTP/2 options go with 'port'; with 'server', set them on your server");
+    }
+    for (const key of Object.keys(http2)) {
+      if (key !== 'settings' && key !== 'maxSessionMemory') {
+        throw new UsageError(`unknown 'http2' option '${key}' (settings, maxSessionMemory)`);
+      }
+    }
+  }
+  if (http2 === true && options.server !== undefined && !isHttp2Server(options.server)) {
+    throw new UsageError(
+      "'http2: true' needs an HTTP/2 server ('server' is not one: use http2.createSecureServer)",
+    );
+  }
+  if (allowHTTP1 !== undefined) {
+    if (options.port === undefined || http2 === undefined || http2 === false) {
+      throw new UsageError(
+        "'allowHTTP1' goes with 'port' and 'http2'; with 'server', set it on your HTTP/2 server",
+      );
+    }
+    if (typeof allowHTTP1 !== 'boolean') {
+      throw new UsageError(`'allowHTTP1' is a boolean (got ${String(allowHTTP1)})`);
     }
   }
 }

@@ -7,7 +7,7 @@
  * that does not finish its request head within the handshake timeout is dropped.
  */
 
-import { createServer as createNetServer, type Server } from 'node:net';
+import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { HandshakeError } from '../core/errors.js';
 import { includesIgnoreCase, splitList } from '../core/header-values.js';
@@ -17,6 +17,7 @@ import type { Clock, TimerHandle } from '../node/clock.js';
 import { readHead } from '../node/head-io.js';
 import type { Transport } from '../node/transport.js';
 import { answer } from './http1-upgrade.js';
+import type { Http2Sessions } from './http2-sessions.js';
 import type { TlsServerOptions } from './options.js';
 import { UpgradeHttpRequest } from './upgrade-http-request.js';
 
@@ -30,12 +31,17 @@ export function createStandaloneServer(
   handshakeTimeout: number,
   clock: Clock,
   onUpgrade: UpgradeHandler,
+  http2?: Http2Sessions,
 ): Server {
   const accept = (socket: Transport): void =>
     serveConnection(socket, handshakeTimeout, clock, onUpgrade);
-  return tls === undefined
-    ? createNetServer({ noDelay: true }, accept)
-    : createTlsServer(tls, accept);
+  // With HTTP/2, each connection is routed first (ALPN, or the cleartext preface).
+  const connection = http2 === undefined ? accept : (socket: Socket) => http2.route(socket, accept);
+  if (tls === undefined) return createNetServer({ noDelay: true }, connection);
+  return createTlsServer(
+    http2 === undefined ? tls : { ...tls, ALPNProtocols: http2.alpn },
+    connection,
+  );
 }
 
 /**

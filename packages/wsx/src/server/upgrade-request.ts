@@ -2,14 +2,16 @@
 
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { alphanumericTable } from '../core/header-values.js';
+import type { Http2UpgradeRequest } from './http2-request.js';
 import type { UpgradeHttpRequest } from './upgrade-http-request.js';
 
 /**
  * The HTTP request of an upgrade: Node's `IncomingMessage` when the request came through an
- * `http`/`https` server (attached, noServer), or the lighter `UpgradeHttpRequest` a standalone
- * server reads itself (same `method`, `url`, `httpVersion`, `headers`, `rawHeaders`, `socket`).
+ * `http`/`https` server (attached, noServer), the lighter `UpgradeHttpRequest` a standalone
+ * server reads itself, or an `Http2UpgradeRequest` for an extended CONNECT over HTTP/2 (same
+ * `method`, `url`, `httpVersion`, `headers`, `rawHeaders`, `socket`).
  */
-export type UpgradeSource = IncomingMessage | UpgradeHttpRequest;
+export type UpgradeSource = IncomingMessage | UpgradeHttpRequest | Http2UpgradeRequest;
 
 /**
  * Characters of a path segment that need no normalisation (RFC 3986 §3.3 `pchar` without

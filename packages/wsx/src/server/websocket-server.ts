@@ -12,6 +12,7 @@
 
 import { EventEmitter } from 'node:events';
 import type { Server as HttpServer } from 'node:http';
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo, Server as NetServer } from 'node:net';
 import { Connection, ConnectionConfig } from '../core/connection.js';
 import { CloseCode } from '../core/constants.js';
@@ -36,11 +37,28 @@ import {
   refuse,
   validateHttp1Request,
 } from './http1-upgrade.js';
-import { type ServerHandlers, type ServerOptions, validateServerOptions } from './options.js';
+import {
+  type AnyHttp2Server,
+  attachToHttp2Server,
+  detachFromHttp2Server,
+  type StreamTarget,
+} from './http2-dispatcher.js';
+import { Http2UpgradeRequest } from './http2-request.js';
+import { Http2Sessions } from './http2-sessions.js';
+import { acceptStream, answerStream, refuseStream, validateHttp2Request } from './http2-upgrade.js';
+import {
+  isHttp2Server,
+  type ServerHandlers,
+  type ServerOptions,
+  validateServerOptions,
+} from './options.js';
 import { type OriginPredicate, resolveAllowedOrigins } from './origins.js';
 import { createStandaloneServer, serveConnection } from './standalone-server.js';
 import { Topics } from './topics.js';
 import type { UpgradeSource } from './upgrade-request.js';
+
+/** No bytes came with an HTTP/2 handshake: the stream's own data follows the 200. */
+const EMPTY = Buffer.alloc(0);
 
 /** A handshake is one round trip (plus TLS); 10 s allows slow links, not silent clients. */
 const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
@@ -76,6 +94,10 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
   readonly #httpServer: HttpServer | null;
   /** The server listening for a standalone WebSocketServer (`port` option), if any. */
   readonly #listener: NetServer | null;
+  /** A standalone server's HTTP/2 sessions (`http2` option), if any. */
+  readonly #http2: Http2Sessions | null = null;
+  /** How the dispatcher of an attached HTTP/2 server reaches this server, if attached to one. */
+  readonly #streamTarget: StreamTarget | null = null;
   readonly #policy: DecisionPolicy<Data>;
   /** Every open connection (`clients` is this set unless `clientTracking` is false). */
   readonly #connections = new Set<WebSocket<Data>>();
@@ -103,11 +125,22 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
     this.#httpServer = (options.server as HttpServer | undefined) ?? null;
     this.#listener = null;
     if (options.port !== undefined) {
+      const http2 = options.http2 ?? false;
+      if (http2 !== false) {
+        this.#http2 = new Http2Sessions({
+          allowHttp1: options.allowHTTP1 ?? true,
+          idleTimeout: this.#policy.handshakeTimeout,
+          clock: this.#settings.clock,
+          http2: http2 === true ? {} : http2,
+          onStream: (stream, headers, raw) => void this.handleStream(stream, headers, raw),
+        });
+      }
       this.#listener = createStandaloneServer(
         options.tls,
         this.#policy.handshakeTimeout,
         this.#settings.clock,
         (req, socket, head) => void this.handleUpgrade(req, socket, head),
+        this.#http2 ?? undefined,
       );
       this.#listener.listen(options.port, options.host, options.backlog, callback);
     }
@@ -122,6 +155,13 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
     });
     if (this.#httpServer !== null) {
       attachToServer(this.#httpServer, this);
+      if (isHttp2Server(this.#httpServer) && options.http2 !== false) {
+        this.#streamTarget = {
+          shouldHandle: (req) => this.shouldHandle(req),
+          serve: (req) => void this.#serveStream(req, undefined),
+        };
+        attachToHttp2Server(this.#httpServer, this.#streamTarget);
+      }
     }
   }
 
@@ -218,6 +258,65 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
   }
 
   /**
+   * Completes (or refuses) a WebSocket over HTTP/2 (RFC 8441): `stream` is an extended CONNECT
+   * from your own `node:http2` server's `stream` event (`headers` and `rawHeaders` as that event
+   * gives them). Validated, decided and answered like {@link handleUpgrade} (same hook, origins,
+   * subprotocols, compression and limits); `:status` 200 accepts it. Resolves to the WebSocket,
+   * or null when refused; never rejects.
+   */
+  handleStream(
+    stream: ServerHttp2Stream,
+    headers: IncomingHttpHeaders,
+    rawHeaders?: readonly string[],
+    cb?: UpgradeCallback<Data>,
+  ): Promise<WebSocket<Data> | null> {
+    return this.#serveStream(new Http2UpgradeRequest(stream, headers, rawHeaders), cb);
+  }
+
+  #serveStream(
+    req: Http2UpgradeRequest,
+    cb: UpgradeCallback<Data> | undefined,
+  ): Promise<WebSocket<Data> | null> {
+    const { stream, socket } = req;
+    let handshake: ReturnType<typeof validateHttp2Request>;
+    try {
+      handshake = validateHttp2Request(req);
+    } catch (error) {
+      if (!(error instanceof HandshakeError)) throw error;
+      this.emit('wsClientError', error, socket, req);
+      answerStream(stream, error.status, { headers: error.headers, body: `${error.message}\n` });
+      return Promise.resolve(null);
+    }
+    const respond = (decision: Decision<Data>): WebSocket<Data> | null => {
+      if (!decision.accepted) {
+        if (decision.error !== undefined) this.emit('wsClientError', decision.error, socket, req);
+        refuseStream(stream, decision);
+        return null;
+      }
+      if (stream.destroyed || stream.closed) return null; // the client gave up meanwhile
+      try {
+        acceptStream(
+          stream,
+          decision.protocol,
+          decision.compression?.extensions ?? null,
+          this.#editHeaders(req),
+        );
+      } catch (error) {
+        this.#reportError(error);
+        refuseStream(stream, { accepted: false, status: 500 });
+        return null;
+      }
+      return this.#adopt(req, socket, EMPTY, decision, cb);
+    };
+    const decided = decideUpgrade(this.#policy, req, handshake, (gone) => {
+      stream.once('close', gone);
+      return () => stream.off('close', gone);
+    });
+    if (decided instanceof Promise) return decided.then(respond);
+    return Promise.resolve(respond(decided));
+  }
+
+  /**
    * Serves one raw HTTP/1.1 connection, as the standalone server does for each TCP connection:
    * reads its request head (within `handshakeTimeout`), answers a plain request with 426 and a
    * malformed one with its 4xx, and completes an upgrade like {@link handleUpgrade}. For sockets
@@ -241,6 +340,9 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
     if (this.#closed === null) {
       this.#closing = true;
       if (this.#httpServer !== null) detachFromServer(this.#httpServer, this);
+      if (this.#streamTarget !== null) {
+        detachFromHttp2Server(this.#httpServer as unknown as AnyHttp2Server, this.#streamTarget);
+      }
       const clientsClosed = [...this.#connections].map(
         (ws) =>
           new Promise<void>((resolve) => {
@@ -249,6 +351,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
             ws.close(CloseCode.GOING_AWAY, 'server shutting down');
           }),
       );
+      this.#http2?.close(); // GOAWAY, after the 1001s
       const listener = this.#listener;
       const serverClosed = listener?.listening
         ? new Promise<void>((resolve) => listener.close(() => resolve()))
@@ -272,19 +375,39 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
     cb: UpgradeCallback<Data> | undefined,
   ): WebSocket<Data> | null {
     const { protocol, compression } = decision;
-    const editHeaders =
-      this.listenerCount('headers') === 0
-        ? null
-        : (lines: string[]) => this.emit('headers', lines, req);
     let response: string;
     try {
-      response = acceptResponse(key, protocol, compression?.extensions ?? null, editHeaders);
+      response = acceptResponse(
+        key,
+        protocol,
+        compression?.extensions ?? null,
+        this.#editHeaders(req),
+      );
     } catch (error) {
       this.#reportError(error);
       refuse(socket, { accepted: false, status: 500 });
       return null;
     }
     socket.write(response, 'latin1');
+    return this.#adopt(req, socket, head, decision, cb);
+  }
+
+  /** The `headers` listeners, as a function that shows them the answer's lines; null if none. */
+  #editHeaders(req: UpgradeSource): ((lines: string[]) => void) | null {
+    return this.listenerCount('headers') === 0
+      ? null
+      : (lines: string[]) => this.emit('headers', lines, req);
+  }
+
+  /** Binds an accepted upgrade's transport to a new WebSocket, whatever carried the upgrade. */
+  #adopt(
+    req: UpgradeSource,
+    socket: Transport,
+    head: Buffer,
+    decision: Decision<Data> & { accepted: true },
+    cb: UpgradeCallback<Data> | undefined,
+  ): WebSocket<Data> {
+    const { protocol, compression } = decision;
     const ws = acceptedWebSocket(this.#settings, decision.data);
     const driver = driverOf(ws);
     prepareSocket(socket);

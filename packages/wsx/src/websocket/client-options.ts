@@ -52,4 +52,11 @@ export interface ClientOptions extends WebSocketOptions, ClientTlsOptions {
    * `false` for none. Default: `HTTPS_PROXY` / `HTTP_PROXY` and `NO_PROXY` from the environment.
    */
   proxy?: string | URL | false;
+  /**
+   * Open the WebSocket over HTTP/2 (RFC 8441, an extended CONNECT stream): `true` to require it
+   * (ALPN `h2` for `wss:`, cleartext h2c with prior knowledge for `ws:`), `'auto'` to use it when
+   * a `wss:` server negotiates HTTP/2 and allows it, else HTTP/1.1. WebSockets to one origin share
+   * one HTTP/2 connection. Default false (HTTP/1.1). See docs/http2.md.
+   */
+  http2?: boolean | 'auto';
 }

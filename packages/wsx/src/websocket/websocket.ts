@@ -45,7 +45,9 @@ export interface WebSocketEvents {
   drain: [];
   /**
    * A client's handshake response (the 101), just before `open`, and the request head as it was
-   * written (latin1 text: request line, headers, blank line).
+   * written (latin1 text: request line, headers, blank line). Over HTTP/2, the 200 answering the
+   * extended CONNECT (`version` 'HTTP/2'), and the request as a `CONNECT <path> HTTP/2` line and
+   * its fields.
    */
   upgrade: [response: HttpResponseHead, request: Uint8Array];
 }

@@ -38,10 +38,20 @@ export interface RawConnection {
 /** How the suite reaches the server: starts one with `options`, opens raw connections to it. */
 export interface Transport {
   readonly name: string;
+  /**
+   * How a peer opens its WebSocket: the HTTP/1.1 Upgrade written on a raw connection (default),
+   * or an HTTP/2 extended CONNECT the transport sends itself (`connect`).
+   */
+  readonly handshake?: 'http1' | 'http2';
   start(
     t: TestContext,
     options: ServerOptions<unknown>,
-  ): Promise<{ server: WebSocketServer<unknown>; open(): Promise<RawConnection> }>;
+  ): Promise<{
+    server: WebSocketServer<unknown>;
+    open(): Promise<RawConnection>;
+    /** A connection whose opening handshake is done (HTTP/2 transports). */
+    connect?(request: RequestSpec): Promise<RawConnection>;
+  }>;
 }
 
 /** Over TCP (`ws://`), or TLS (`wss://`) with these key and certificate: a standalone server. */
@@ -118,6 +128,11 @@ export async function startEcho(
     return peer;
   };
   const connect = async (request: RequestSpec = {}): Promise<Peer> => {
+    if (started.connect !== undefined) {
+      const peer = new Peer(await started.connect(request));
+      peers.push(peer);
+      return peer;
+    }
     const peer = await open();
     await peer.handshake(request);
     return peer;

@@ -479,6 +479,23 @@ describe('RFC 6455 §7 the closing handshake', () => {
     assert.equal(output(c).eof, true, 'the client closes its side once the server has');
   });
 
+  it('endAfterClosing: a client (over an HTTP/2 stream) ends its side once the handshake is done', () => {
+    // Client-initiated: its close, then the server's answer.
+    const c = client({ endAfterClosing: true });
+    c.sendClose(1000);
+    assert.equal(output(c).eof, false, 'our close is out; the answer is awaited');
+    assert.deepEqual(feed(c, [hex(serverClose(1000))]), [['close', 1000, '']]);
+    assert.equal(output(c).eof, true, 'handshake complete: the client ends its side');
+    // Server-initiated: the client answers and ends its side with the answer.
+    const c2 = client({ endAfterClosing: true });
+    assert.deepEqual(feed(c2, [hex(serverClose(1001))]), [['close', 1001, '']]);
+    assert.equal(output(c2).eof, true);
+    // And when it fails the connection (a masked frame from a server).
+    const c3 = client({ endAfterClosing: true });
+    feed(c3, [clientFrame({ opcode: TEXT, payload: 'x' })]);
+    assert.equal(output(c3).eof, true);
+  });
+
   it('delivers messages that arrive after our close frame, before the peer’s', () => {
     const s = server();
     s.sendClose(1000);

@@ -140,10 +140,8 @@ function singleSession(settings: ConnectSettings, handlers: SessionHandlers): Se
 function reconnectingSession(settings: ConnectSettings, handlers: SessionHandlers): Session {
   const rws = new ReconnectingWebSocket(settings.url, { ...settings.client, reconnect: true });
   let refused: CliError | null = null;
-  // The library's timers never keep a process alive, its retry delay included: the session
-  // does, until it ends (with --no-input, nothing else would wait through a retry's delay).
-  const alive = setInterval(() => {}, 2 ** 30);
-  rws.ws?.on('upgrade', (response: HttpResponseHead, request: Uint8Array) => {
+  // Every connection's handshake, the first and each reconnection's.
+  rws.on('upgrade', (response: HttpResponseHead, request: Uint8Array) => {
     handlers.handshake?.(request, response);
   });
   const opened = (ws: WebSocket, reconnected: boolean): void => {
@@ -164,7 +162,6 @@ function reconnectingSession(settings: ConnectSettings, handlers: SessionHandler
   );
   rws.on('error', () => {}); // each attempt's error; the final one comes with 'close'
   rws.on('close', (code: number, reason: string, error?: Error) => {
-    clearInterval(alive);
     if (refused !== null) return handlers.end(failedOutcome(refused));
     if (error !== undefined && code === 1006) {
       if (error instanceof HandshakeError && error.status > 0) handlers.refused?.(error);
