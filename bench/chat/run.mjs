@@ -7,6 +7,7 @@
 // stored and acknowledged per second, deliveries per second, ack latency p50/p99/p99.9, server
 // CPU per message, RSS per user. Environment: BENCH_CHAT_MEASURE_MS (default 8000),
 // BENCH_CHAT_ONLY=wsx-chat|socket.io, BENCH_CHAT_SCENARIOS=comma-separated ids.
+// `--scale` runs the chat on PostgreSQL + Redis with 1 and 2 workers instead (scale.mjs).
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -16,12 +17,12 @@ import { fileURLToPath } from 'node:url';
 import { connect } from 'wsx';
 import { cpuMicros, cpuWindow, rssKiB } from '../lib/proc.mjs';
 import { pinning } from '../lib/processes.mjs';
-import { percentile } from '../lib/stats.mjs';
+import { commitFigures, loadGenerators, startWorker, summarize } from './measure.mjs';
+import { runScale } from './scale.mjs';
 import { roomOf, seed, token } from './seed.mjs';
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 const CHAT_CLI = here('../../apps/chat/dist/server/cli.js');
-const LOAD = here('./load.mjs');
 const RESULTS = here('./results/');
 const MEASURE_MS = Number(process.env.BENCH_CHAT_MEASURE_MS ?? 8000);
 const WARMUP_MS = 2000;
@@ -131,42 +132,6 @@ async function fullGc(server) {
   await sleep(500);
 }
 
-function startWorker(job, pin) {
-  const child = spawn(
-    pin.load[0] ?? process.execPath,
-    [
-      ...pin.load.slice(1),
-      ...(pin.load.length ? [process.execPath] : []),
-      '--max-semi-space-size=32',
-      LOAD,
-    ],
-    {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    },
-  );
-  const inbox = [];
-  const waiting = [];
-  child.on('message', (message) => {
-    if (message.type === 'error') console.error(`load generator: ${message.message}`);
-    const w = waiting.findIndex((x) => x.type === message.type || message.type === 'error');
-    if (w >= 0) waiting.splice(w, 1)[0].resolve(message);
-    else inbox.push(message);
-  });
-  child.send({ type: 'job', ...job });
-  return {
-    child,
-    next: (type) =>
-      new Promise((resolve, reject) => {
-        const at = inbox.findIndex((m) => m.type === type);
-        if (at >= 0) return resolve(inbox.splice(at, 1)[0]);
-        waiting.push({
-          type,
-          resolve: (m) => (m.type === 'error' ? reject(new Error(m.message)) : resolve(m)),
-        });
-      }),
-  };
-}
-
 async function runOne(kind, scenario, template, pin) {
   const dir = mkdtempSync(join(tmpdir(), `bench-chat-${kind}-`));
   cpSync(template, dir, { recursive: true });
@@ -200,7 +165,10 @@ async function runOne(kind, scenario, template, pin) {
     const rss = rssKiB(server.pid);
     const commits = kind === 'wsx-chat' ? await commitFigures(server.port) : {};
     const results = await Promise.all(workers.map((w) => w.next('result')));
-    return { ...summarize(results, window, (rss - rss0) / scenario.users), ...commits };
+    return {
+      ...summarize(results, window, (rss - rss0) / scenario.users, MEASURE_MS),
+      ...commits,
+    };
   } finally {
     for (const w of workers) w.child.kill();
     server.child.kill('SIGTERM');
@@ -243,49 +211,8 @@ async function idleMemory(server, users, job, pin, dir) {
   }
 }
 
-/**
- * The load generators are processes of their own: their CPU is counted apart, and taken out
- * of what the rest of the machine used (cpuWindow counts only this process as the load).
- */
-function loadGenerators(window, generatorUs) {
-  const pct = (100 * generatorUs) / (window.seconds * 1e6);
-  return { ...window, generatorCpuPct: pct, otherCpuPct: Math.max(0, window.otherCpuPct - pct) };
-}
-
-/** wsx-chat's own view of its grouped commits (its /metrics): messages per commit, ms each. */
-async function commitFigures(port) {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const value = (name) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
-  const commits = value('chat_store_commit_seconds_count');
-  return {
-    messagesPerCommit: value('chat_store_commit_messages_sum') / commits,
-    commitMs: (1000 * value('chat_store_commit_seconds_sum')) / commits,
-  };
-}
-
-function summarize(results, window, rssPerUserKiB) {
-  const seconds = MEASURE_MS / 1000;
-  const acks = results.reduce((n, r) => n + r.acks, 0);
-  const latencies = Float64Array.from(results.flatMap((r) => r.latencies)).sort();
-  const errors = results.reduce((n, r) => n + r.errors, 0);
-  return {
-    acksPerSecond: acks / seconds,
-    deliveriesPerSecond: results.reduce((n, r) => n + r.deliveries, 0) / seconds,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    p999: percentile(latencies, 99.9),
-    // Nothing acknowledged in the window (a server that collapsed): no per-message figure.
-    cpuUsPerMessage: acks === 0 ? Number.NaN : window.serverCpuUs / acks,
-    serverCpuPct: window.serverCpuPct,
-    generatorCpuPct: window.generatorCpuPct,
-    otherCpuPct: window.otherCpuPct,
-    rssPerUserKiB,
-    errors,
-    firstError: results.find((r) => r.firstError)?.firstError ?? null,
-  };
-}
-
 async function main() {
+  if (process.argv.includes('--scale')) return runScale();
   const pin = pinning();
   const kinds = Object.keys(SERVERS).filter(
     (k) => !process.env.BENCH_CHAT_ONLY || k === process.env.BENCH_CHAT_ONLY,

@@ -3,7 +3,7 @@
 // and the Socket.IO peer) run on a copy of the same seeded store, so neither pays for sign-ups
 // (scrypt) during the run.
 import { createHash } from 'node:crypto';
-import { SqliteStore } from 'wsx-chat';
+import { PostgresStore, SqliteStore } from 'wsx-chat';
 
 export function token(index) {
   return `bench-token-${index}`;
@@ -24,6 +24,27 @@ export async function seed(dataDir, users, roomSize) {
     if (i % roomSize === 0)
       db.createRoom(`room ${i / roomSize + 1}`, `room ${i / roomSize + 1}`, user.id);
     else db.addMember(roomOf(i, roomSize), user.id);
+  }
+  await store.close();
+}
+
+/**
+ * The same users, sessions and rooms in a PostgreSQL database (bench:chat --scale), through
+ * the chat's own store (its migrations make the schema).
+ */
+export async function seedPostgres(url, users, roomSize) {
+  const store = await PostgresStore.open({ url });
+  const expires = Date.now() + 24 * 3600 * 1000;
+  for (let i = 0; i < users; i++) {
+    const user = await store.createUser(`u${i}`, `u${i}`, 'scrypt$unused');
+    await store.createSession(
+      createHash('sha256').update(token(i)).digest('hex'),
+      user.id,
+      expires,
+    );
+    if (i % roomSize === 0)
+      await store.createRoom(`room ${i / roomSize + 1}`, `room ${i / roomSize + 1}`, user.id);
+    else await store.addMember(roomOf(i, roomSize), user.id);
   }
   await store.close();
 }

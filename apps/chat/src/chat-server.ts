@@ -9,7 +9,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { WebSocketServer } from 'wsx';
-import { LocalBroker } from './broker/local-broker.js';
+import { openBroker, openStore } from './backends.js';
 import type { RoomBroker } from './broker/room-broker.js';
 import type { ChatConfig } from './config.js';
 import { createRoutes, type RouteContext } from './http/routes.js';
@@ -27,14 +27,18 @@ import {
 } from './service/sign-in-limiter.js';
 import type { Now } from './service/token-bucket.js';
 import type { MessageStore } from './store/message-store.js';
-import { SqliteStore } from './store/sqlite-store.js';
 import type { ChatConnection } from './ws/chat-connection.js';
 import { type ChatSocketOptions, createChatSocket } from './ws/chat-socket.js';
 
 export interface ChatServerParts {
-  /** Replaces the SQLite store (given the metrics' commit observer). */
-  readonly store?: (observeCommit: (seconds: number, count: number) => void) => MessageStore;
+  /** Replaces the configured store (given the metrics' commit observer). */
+  readonly store?: (
+    observeCommit: (seconds: number, count: number) => void,
+  ) => MessageStore | Promise<MessageStore>;
+  /** Replaces the configured broker. */
   readonly broker?: RoomBroker;
+  /** How long a gap in a room's seqs waits for the missing message before the store is read. */
+  readonly gapGraceMs?: number;
   readonly logger?: Logger;
   readonly now?: Now;
   readonly attemptLimits?: AttemptLimits;
@@ -65,18 +69,23 @@ export async function startChatServer(
   const logger = parts.logger ?? createLogger(config.logLevel);
   // The WebSocket server comes last (it needs the service); fan-out and metrics read it late.
   let wss: WebSocketServer<ChatConnection> | null = null;
-  const fanout = new Fanout((topic, frame) => wss?.publish(topic, frame) ?? 0);
   // Commits happen only once clients send, after `metrics` below exists.
   const observe = (seconds: number, count: number) => metrics.observeCommit(seconds, count);
-  const store =
-    parts.store?.(observe) ??
-    new SqliteStore({
-      dataDir: config.dataDir,
-      sync: config.sync,
-      observeCommit: observe,
-      onError: (err) => logger.error({ err }, 'checkpoint thread failed'),
-    });
-  const broker = parts.broker ?? new LocalBroker();
+  const store = await (parts.store?.(observe) ?? openStore(config, observe, logger));
+  let broker: RoomBroker;
+  try {
+    broker = parts.broker ?? (await openBroker(config, logger));
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const fanout = new Fanout({
+    publish: (topic, frame) => wss?.publish(topic, frame) ?? 0,
+    broker,
+    readAfter: async (room, after, limit) => store.messagesAfter(room, after, limit),
+    ...(parts.gapGraceMs !== undefined && { gapGraceMs: parts.gapGraceMs }),
+    onError: (err) => logger.warn({ err }, 'reading missed messages failed: retrying'),
+  });
   const limits = { maxTextLength: config.maxTextLength, maxResume: parts.maxResume ?? MAX_RESUME };
   const chat = new ChatService(store, broker, fanout, limits);
   const messaging = new Messaging(chat, now, (err) => logger.error({ err }, 'publish failed'));
@@ -87,6 +96,7 @@ export async function startChatServer(
     messagesStored: () => messaging.stored,
     duplicates: () => messaging.duplicates,
     deliveries: () => fanout.deliveries,
+    fetched: () => fanout.streams.fetched,
   });
   const limiter = new AttemptLimiter(parts.attemptLimits ?? DEFAULT_ATTEMPT_LIMITS, now);
   const accounts = new Accounts(store, limiter, now);

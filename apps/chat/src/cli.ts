@@ -3,8 +3,11 @@
  * `wsx-chat`: runs the chat server. Configuration by flags or environment variables
  * (`wsx-chat --help`); SIGINT/SIGTERM shut it down gracefully.
  */
+import cluster from 'node:cluster';
 import { startChatServer } from './chat-server.js';
-import { ConfigError, loadConfig, usage } from './config.js';
+import { runPrimary, serveAsWorker } from './cluster.js';
+import { type ChatConfig, ConfigError, loadConfig, usage } from './config.js';
+import { createLogger } from './logger.js';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -19,8 +22,16 @@ async function main(): Promise<void> {
     process.stdout.write(usage());
     return;
   }
+  if (config.workers > 1 && cluster.isPrimary) {
+    runPrimary(config.workers, createLogger(config.logLevel).child({ primary: true }));
+    return;
+  }
   const server = await startChatServer(config);
-  server.logger.info({ url: server.url, dataDir: config.dataDir }, 'listening');
+  server.logger.info({ url: server.url, ...where(config) }, 'listening');
+  if (cluster.isWorker) {
+    serveAsWorker(server.url, () => server.close(), server.logger);
+    return;
+  }
   // The one line meant for a person, whatever the log level: where to open the chat.
   process.stderr.write(
     `\nwsx chat is running: open ${server.url} in your browser (Ctrl+C to stop)\n\n`,
@@ -39,6 +50,15 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** Where the data lives and how nodes meet, for the log (no password). */
+function where(config: ChatConfig): object {
+  return {
+    store: config.store.kind === 'sqlite' ? `sqlite:${config.dataDir}` : 'postgres',
+    broker: config.broker.kind,
+    ...(cluster.isWorker && { worker: cluster.worker?.id }),
+  };
 }
 
 main().catch((error: unknown) => {

@@ -3,7 +3,18 @@
  * variable). Every setting has a safe default; a bad value is a clear error, never ignored.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+
+/** Where messages last: SQLite in the data directory (one node), or PostgreSQL (several). */
+export type StoreConfig =
+  | { readonly kind: 'sqlite' }
+  | { readonly kind: 'postgres'; readonly url: string };
+
+/** How live events reach the nodes: in this process only, or through Redis (several). */
+export type BrokerConfig =
+  | { readonly kind: 'local' }
+  | { readonly kind: 'redis'; readonly url: string };
 
 export interface ChatConfig {
   readonly port: number;
@@ -19,6 +30,12 @@ export interface ChatConfig {
   readonly logLevel: string;
   /** Behind a reverse proxy: take the client address and scheme from X-Forwarded-*. */
   readonly trustProxy: boolean;
+  readonly store: StoreConfig;
+  readonly broker: BrokerConfig;
+  /** How long Redis may stay silent before a node counts it as away. */
+  readonly brokerTimeoutMs: number;
+  /** Processes serving the port (node:cluster); more than one needs PostgreSQL and Redis. */
+  readonly workers: number;
 }
 
 export class ConfigError extends Error {}
@@ -57,6 +74,26 @@ const SETTINGS = {
     default: 'false',
     help: 'behind a reverse proxy: trust X-Forwarded-For and -Proto',
   },
+  store: {
+    env: 'STORE',
+    default: 'sqlite',
+    help: "'sqlite' (in --data-dir) or postgres://user:password@host:5432/db (several nodes)",
+  },
+  broker: {
+    env: 'BROKER',
+    default: 'local',
+    help: "'local' (this process) or redis://host:6379 (several nodes)",
+  },
+  'broker-timeout': {
+    env: 'BROKER_TIMEOUT',
+    default: '3000',
+    help: 'ms of silence after which Redis counts as away (a PING every third of it)',
+  },
+  workers: {
+    env: 'WORKERS',
+    default: '1',
+    help: "processes on the port (node:cluster), or 'auto' (one per core); >1 needs postgres and redis",
+  },
 } as const;
 
 type Name = keyof typeof SETTINGS;
@@ -64,9 +101,9 @@ type Name = keyof typeof SETTINGS;
 export function usage(): string {
   const lines = Object.entries(SETTINGS).map(
     ([flag, s]) =>
-      `  --${flag.padEnd(12)} ${s.env.padEnd(16)} ${s.help} (default: ${s.default || 'none'})`,
+      `  --${flag.padEnd(14)} ${s.env.padEnd(16)} ${s.help} (default: ${s.default || 'none'})`,
   );
-  return `Usage: wsx-chat [options]\n\n  flag           variable\n${lines.join('\n')}\n  --help\n`;
+  return `Usage: wsx-chat [options]\n\n  flag             variable\n${lines.join('\n')}\n  --help\n`;
 }
 
 /** Reads the configuration; throws a ConfigError naming the bad setting. */
@@ -114,7 +151,72 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Cha
       oneOf(get('trust-proxy'), 'trust-proxy', ['true', 'false', '1', '0'] as const).match(
         /true|1/,
       ) !== null,
+    ...scaleOut(get('store'), get('broker'), get('workers')),
+    brokerTimeoutMs: integer(get('broker-timeout'), 'broker-timeout', 100, 600_000),
   };
+}
+
+/** The store, the broker and the number of workers, which constrain each other. */
+function scaleOut(
+  store: string,
+  broker: string,
+  workers: string,
+): Pick<ChatConfig, 'store' | 'broker' | 'workers'> {
+  const config = {
+    store: readStore(store),
+    broker: readBroker(broker),
+    workers: workers === 'auto' ? availableParallelism() : integer(workers, 'workers', 1, 256),
+  };
+  if (config.workers > 1 && (config.store.kind !== 'postgres' || config.broker.kind !== 'redis'))
+    throw new ConfigError(
+      `--workers ${config.workers} needs --store postgres://... and --broker redis://...: ` +
+        "workers are separate processes, and SQLite's single writer would make them wait on " +
+        "each other while the local broker reaches only its own process's clients",
+    );
+  return config;
+}
+
+function readStore(value: string): StoreConfig {
+  if (value === 'sqlite') return { kind: 'sqlite' };
+  const url = serviceUrl(value, 'store', ['postgres:', 'postgresql:']);
+  if (url === null)
+    throw new ConfigError(
+      `--store must be 'sqlite' or a postgres://user:password@host:port/database URL (got ${JSON.stringify(redactUrl(value))})`,
+    );
+  return { kind: 'postgres', url: value };
+}
+
+function readBroker(value: string): BrokerConfig {
+  if (value === 'local') return { kind: 'local' };
+  const url = serviceUrl(value, 'broker', ['redis:', 'rediss:']);
+  if (url === null)
+    throw new ConfigError(
+      `--broker must be 'local' or a redis://[user:password@]host:port URL (got ${JSON.stringify(redactUrl(value))})`,
+    );
+  return { kind: 'redis', url: value };
+}
+
+function serviceUrl(value: string, name: string, schemes: readonly string[]): URL | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return null;
+  }
+  if (!schemes.includes(url.protocol)) return null;
+  if (url.hostname === '' && name === 'broker') return null;
+  return url;
+}
+
+/** A URL as it may be logged or shown: without its password. */
+export function redactUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password !== '') url.password = '***';
+    return url.toString();
+  } catch {
+    return value.replace(/\/\/[^@/]*@/, '//***@');
+  }
 }
 
 function integer(value: string, name: string, min: number, max: number): number {

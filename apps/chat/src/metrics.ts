@@ -12,6 +12,8 @@ export interface MetricSources {
   messagesStored(): number;
   duplicates(): number;
   deliveries(): number;
+  /** Messages read from the store because they had not come through the broker. */
+  fetched(): number;
 }
 
 export class ChatMetrics {
@@ -86,6 +88,12 @@ function registerReadings(registers: Registry[], s: MetricSources): void {
     'chat_messages_delivered_total',
     'Frames queued to connections by fan-out',
     s.deliveries,
+  );
+  total(
+    registers,
+    'chat_messages_fetched_total',
+    'Messages read from the store because they had not come through the broker (gaps filled)',
+    s.fetched,
   );
 }
 

@@ -1,6 +1,7 @@
 /**
- * The chat uses wsx's public API only (the package entry points, never its files), and its web
- * UI imports nothing from the server (it is bundled for the browser on its own).
+ * The chat uses wsx's and wsx-redis's public API only (the package entry points, never their
+ * files), and its web UI imports nothing from the server (it is bundled for the browser on its
+ * own).
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const APP = fileURLToPath(new URL('../', import.meta.url));
-const PUBLIC_ENTRIES = new Set(['wsx', 'wsx/core', 'wsx/whatwg']);
+const PUBLIC_ENTRIES = new Set(['wsx', 'wsx/core', 'wsx/whatwg', 'wsx-redis']);
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -25,12 +26,15 @@ function imports(file: string): string[] {
   return [...code.matchAll(statements), ...code.matchAll(dynamic)].map((m) => m[1]!);
 }
 
-test('the server imports wsx only through its public entry points', () => {
+test('the server imports wsx and wsx-redis only through their public entry points', () => {
   for (const file of files(join(APP, 'src'))) {
     for (const spec of imports(file)) {
       const where = relative(APP, file);
       if (spec.startsWith('wsx'))
-        assert.ok(PUBLIC_ENTRIES.has(spec), `${where}: ${spec} is not a public entry point of wsx`);
+        assert.ok(
+          PUBLIC_ENTRIES.has(spec),
+          `${where}: ${spec} is not a public entry point of wsx or wsx-redis`,
+        );
       assert.ok(
         !spec.includes('packages/'),
         `${where}: ${spec} reaches into the repository's packages`,

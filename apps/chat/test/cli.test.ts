@@ -29,6 +29,12 @@ test('--help lists every flag with its variable', () => {
     '--tls-cert',
     'ALLOWED_ORIGINS',
     '--sync',
+    '--store',
+    'STORE',
+    '--broker',
+    'BROKER',
+    '--workers',
+    'WORKERS',
   ])
     assert.ok(stdout.includes(name), name);
 });
@@ -49,6 +55,41 @@ test('bad settings stop it with a message naming them', () => {
     run(['--origins', 'https://a.example/path']).stderr,
     /is not an origin \(did you mean https:\/\/a.example\?\)/,
   );
+});
+
+test('scale-out settings: a clear refusal of what cannot work, and no password in any message', () => {
+  const workers = run(['--workers', '2']);
+  assert.equal(workers.status, 2);
+  assert.match(
+    workers.stderr,
+    /--workers 2 needs --store postgres:\/\/\.\.\. and --broker redis:\/\//,
+  );
+  assert.match(
+    run(['--workers', '4', '--store', 'postgres://db/chat']).stderr,
+    /needs --store postgres:\/\/\.\.\. and --broker redis/,
+  );
+  assert.match(
+    run(['--store', 'mysql://db/chat']).stderr,
+    /--store must be 'sqlite' or a postgres/,
+  );
+  assert.match(run([], { BROKER: 'http://cache' }).stderr, /--broker must be 'local' or a redis/);
+  const bad = run(['--store', 'postgres://chat:hunter2@db:port/chat']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--store must be/);
+  assert.doesNotMatch(bad.stderr, /hunter2/);
+});
+
+test('an unreachable PostgreSQL is said in one line, without its password (exit code 1)', async () => {
+  const result = await runAsync([
+    ...['--port', '0', '--store', 'postgres://chat:hunter2@127.0.0.1:1/chat'],
+    ...['--log-level', 'silent'],
+  ]);
+  assert.equal(result.status, 1);
+  assert.match(
+    result.stderr,
+    /^wsx-chat: PostgreSQL at postgres:\/\/chat:\*\*\*@127\.0\.0\.1:1\/chat: /,
+  );
+  assert.doesNotMatch(result.stderr, /hunter2/);
 });
 
 test('a port in use is said in one line (exit code 1)', async (t) => {

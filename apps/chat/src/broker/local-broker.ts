@@ -57,6 +57,12 @@ export class LocalBroker implements RoomBroker {
     return [...(this.#presence.get(room)?.keys() ?? [])];
   }
 
+  // One node: every event is delivered here, whatever the node watches.
+  watchRoom(_room: number): void {}
+  unwatchRoom(_room: number): void {}
+  watchUser(_user: number): void {}
+  unwatchUser(_user: number): void {}
+
   async close(): Promise<void> {
     this.#presence.clear();
   }

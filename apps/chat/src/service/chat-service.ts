@@ -12,7 +12,6 @@ import type { MessageStore } from '../store/message-store.js';
 import type { RoomSummary } from '../store/types.js';
 import type { Fanout } from './fanout.js';
 import type { Link } from './link.js';
-import { roomTopic } from './topics.js';
 
 export interface ServiceLimits {
   /** Longest message, in characters (code points). */
@@ -37,7 +36,9 @@ export class ChatService {
     broker.onDeliver((delivery) => {
       if (delivery.kind === 'room') fanout.deliverRoom(delivery.event);
       else if (delivery.kind === 'user') this.#deliverUser(delivery.event);
-      else fanout.deliverAll(delivery.frame);
+      else if (delivery.kind === 'all') fanout.deliverAll(delivery.frame);
+      else if (delivery.kind === 'head') fanout.streams.head(delivery.room, delivery.seq);
+      else fanout.streams.resync();
     });
   }
 
@@ -47,7 +48,9 @@ export class ChatService {
    * it missed in each.
    */
   async hello(link: Link, id: RequestId, resume: ReadonlyMap<number, number>): Promise<void> {
-    this.fanout.register(link);
+    // The user's events reach this node before their rooms are read: no join on another
+    // device can fall in between.
+    await this.fanout.register(link);
     const rooms = await this.store.listRooms(link.user.id, true);
     const { maxTextLength } = this.limits;
     link.send(frames.reply(id, 'welcome', { user: link.user, rooms, limits: { maxTextLength } }));
@@ -66,6 +69,7 @@ export class ChatService {
     this.fanout.unregister(link);
     const rooms = [...link.rooms];
     link.rooms.clear();
+    for (const room of rooms) this.fanout.leave(link, room);
     for (const room of rooms) await this.#exitPresence(link, room);
   }
 
@@ -80,6 +84,8 @@ export class ChatService {
     reset = after === null,
   ): Promise<void> {
     link.rooms.add(room);
+    // The room's events reach this node before its history is read: nothing falls between.
+    await this.fanout.join(link, room);
     let pages = 0;
     const read = async (from: number | null, limit: number) =>
       from === null
@@ -91,8 +97,8 @@ export class ChatService {
         link.send(frames.messagesFrame(room, page, reset && first));
     });
     if (!link.rooms.has(room)) {
-      // Left (or closed) while catching up: undo the subscription the catch-up ended with.
-      link.unsubscribe(roomTopic(room));
+      // Left (or closed) while catching up: undo what the catch-up ended with.
+      this.fanout.leave(link, room);
       return;
     }
     const first = await this.broker.enter(room, link.user.id, link.id);
@@ -105,7 +111,7 @@ export class ChatService {
 
   detach(link: Link, room: number): Promise<void> {
     if (!link.rooms.delete(room)) return Promise.resolve();
-    link.unsubscribe(roomTopic(room));
+    this.fanout.leave(link, room);
     return this.#exitPresence(link, room);
   }
 
@@ -201,8 +207,12 @@ export class ChatService {
 
   #deliverUser(event: UserEvent): void {
     for (const link of this.fanout.linksOf(event.user)) {
-      if (event.joinRoom !== undefined && !link.rooms.has(event.joinRoom))
-        this.attach(link, event.joinRoom, null).catch(() => link.rooms.delete(event.joinRoom!));
+      const join = event.joinRoom;
+      if (join !== undefined && !link.rooms.has(join))
+        this.attach(link, join, null).catch(() => {
+          link.rooms.delete(join);
+          this.fanout.leave(link, join);
+        });
       if (event.leaveRoom !== undefined) void this.detach(link, event.leaveRoom).catch(() => {});
     }
     this.fanout.deliverUser(event.user, event.frame);

@@ -1,55 +1,82 @@
 /**
  * Delivery on this node: topics (framed once by wsx, the same bytes to every subscriber), the
- * connections of each user, and catch-ups. A catch-up reads a room's history while live
- * messages keep arriving; it holds those live messages aside, sends the history, then the held
- * messages it did not send yet, then subscribes — all in one synchronous step after the last
- * read, so the client gets every message once, in order, with no gap.
+ * connections of each user, and each room's stream of messages (room-streams.ts: in order,
+ * once, gaps fetched from the store, catch-ups without gap or duplicate). It also tells the
+ * broker which rooms and users this node serves, so that a broker shared by several nodes
+ * sends each node only what its connections need.
  */
-import type { RoomEvent } from '../broker/room-broker.js';
+import type { RoomBroker, RoomEvent } from '../broker/room-broker.js';
 import type { ChatMessage } from '../store/types.js';
 import type { Link } from './link.js';
+import { type PageReader, RoomStreams } from './room-streams.js';
 import { ALL_TOPIC, roomTopic } from './topics.js';
 
 /** Publishes `frame` to every subscriber of `topic` on this node; returns how many got it. */
 export type Publish = (topic: string, frame: string) => number;
 
-/** Reads a page: messages after `after` (oldest first), or the latest page when `after` is null. */
-export type PageReader = (after: number | null, limit: number) => Promise<ChatMessage[]>;
-
-interface Held {
-  readonly seq: number;
-  readonly frame: string;
+export interface FanoutOptions {
+  readonly publish: Publish;
+  readonly broker: RoomBroker;
+  /** Reads stored messages of a room after a seq (to fill gaps). */
+  readonly readAfter: (room: number, after: number, limit: number) => Promise<ChatMessage[]>;
+  /** How long a gap in a room's seqs may wait for the missing message (default 100 ms). */
+  readonly gapGraceMs?: number;
+  /** Told when reading a gap from the store failed (it is tried again). */
+  readonly onError?: (error: unknown) => void;
 }
 
-/** A page size for catch-ups: big enough to be few round trips, small enough for one frame. */
-export const CATCH_UP_PAGE = 500;
+/**
+ * Out-of-order messages come from different nodes a broker hop apart (well under a
+ * millisecond); 100 ms covers a busy node's event loop before the store is asked.
+ */
+const GAP_GRACE_MS = 100;
 
 export class Fanout {
   readonly #publish: Publish;
+  readonly #broker: RoomBroker;
   /** user -> this node's connections of the user (most users have one: no Set for them). */
   readonly #links = new Map<number, Link | Set<Link>>();
-  readonly #catchUps = new Map<number, Set<Held[]>>();
+  readonly streams: RoomStreams;
   /** Deliveries made (frames queued to connections), for the metrics. */
   deliveries = 0;
 
-  constructor(publish: Publish) {
-    this.#publish = publish;
+  constructor(options: FanoutOptions) {
+    this.#publish = options.publish;
+    this.#broker = options.broker;
+    const broker = options.broker;
+    this.streams = new RoomStreams({
+      publish: (topic, frame) => {
+        this.deliveries += this.#publish(topic, frame);
+      },
+      readAfter: options.readAfter,
+      watch: (room) => broker.watchRoom(room),
+      unwatch: (room) => broker.unwatchRoom(room),
+      graceMs: options.gapGraceMs ?? GAP_GRACE_MS,
+      onError: options.onError ?? (() => {}),
+    });
   }
 
-  register(link: Link): void {
+  /** A connection signed in: it receives its user's events, and those for everyone. */
+  register(link: Link): Promise<void> {
     const user = link.user.id;
     const links = this.#links.get(user);
-    if (links === undefined) this.#links.set(user, link);
-    else if (links instanceof Set) links.add(link);
-    else this.#links.set(user, new Set([links, link]));
     link.subscribe(ALL_TOPIC);
+    if (links instanceof Set) links.add(link);
+    else if (links !== undefined) this.#links.set(user, new Set([links, link]));
+    else {
+      this.#links.set(user, link);
+      return Promise.resolve(this.#broker.watchUser(user));
+    }
+    return Promise.resolve();
   }
 
   unregister(link: Link): void {
     const user = link.user.id;
     const links = this.#links.get(user);
-    if (links === link) this.#links.delete(user);
-    else if (links instanceof Set) {
+    if (links === link) {
+      this.#links.delete(user);
+      this.#broker.unwatchUser(user);
+    } else if (links instanceof Set) {
       links.delete(link);
       if (links.size === 1) this.#links.set(user, links.values().next().value!);
     }
@@ -67,13 +94,10 @@ export class Fanout {
     this.deliveries += this.#publish(ALL_TOPIC, frame);
   }
 
+  /** A room event: a stored message goes through the room's stream, others straight out. */
   deliverRoom(event: RoomEvent): void {
-    if (event.seq !== undefined) {
-      const held = this.#catchUps.get(event.room);
-      if (held !== undefined)
-        for (const list of held) list.push({ seq: event.seq, frame: event.frame });
-    }
-    this.deliveries += this.#publish(roomTopic(event.room), event.frame);
+    if (event.seq !== undefined) this.streams.offer(event.room, event.seq, event.frame);
+    else this.deliveries += this.#publish(roomTopic(event.room), event.frame);
   }
 
   /** A user's events go to their connections directly: a topic per user would cost more. */
@@ -84,45 +108,27 @@ export class Fanout {
     }
   }
 
+  /** `link` starts receiving `room`: resolves once the room's events reach this node. */
+  join(link: Link, room: number): Promise<void> {
+    return this.streams.join(link, room);
+  }
+
+  /** `link` stops receiving `room`. */
+  leave(link: Link, room: number): void {
+    this.streams.leave(link, room);
+  }
+
   /**
-   * Brings `link` up to date in `room` from `after` (null: the latest page), then subscribes it.
-   * `send` gets each page of history; held live frames go out after the last page. Returns the
-   * last seq the link now holds.
+   * Brings `link` up to date in `room` from `after` (null: the latest page), then subscribes it
+   * (after {@link join}). `send` gets each page of history.
    */
-  async catchUp(
+  catchUp(
     link: Link,
     room: number,
     after: number | null,
     read: PageReader,
     send: (page: ChatMessage[]) => void,
-  ): Promise<number> {
-    const held: Held[] = [];
-    let holders = this.#catchUps.get(room);
-    if (holders === undefined) {
-      holders = new Set();
-      this.#catchUps.set(room, holders);
-    }
-    holders.add(held);
-    try {
-      let last = after ?? 0;
-      let page = await read(after, CATCH_UP_PAGE);
-      for (;;) {
-        if (page.length > 0) last = page[page.length - 1]!.seq;
-        send(page);
-        if (after === null || page.length < CATCH_UP_PAGE) break;
-        page = await read(last, CATCH_UP_PAGE);
-      }
-      // From here to the subscription, nothing awaits: no live message can slip between.
-      for (const { seq, frame } of held) {
-        if (seq <= last) continue;
-        link.send(frame);
-        last = seq;
-      }
-      link.subscribe(roomTopic(room));
-      return last;
-    } finally {
-      holders.delete(held);
-      if (holders.size === 0) this.#catchUps.delete(room);
-    }
+  ): Promise<void> {
+    return this.streams.catchUp(link, room, after, read, send);
   }
 }

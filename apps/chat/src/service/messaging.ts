@@ -79,14 +79,15 @@ export class Messaging {
     if (--this.#inFlight === 0) for (const resolve of this.#settled.splice(0)) resolve();
   }
 
-  /** Committed: acknowledge, then publish (a duplicate was published when first stored). */
+  /**
+   * Committed: acknowledge, then publish. A duplicate is published again: its first copy's
+   * commit may have been cut off from its reply (a node that died, a database that restarted),
+   * and so never published; rooms' streams drop what they delivered already (by seq).
+   */
   #deliver(link: Link, id: RequestId, { message, duplicate }: Appended): void {
     link.send(frames.ackFrame(id, message, duplicate));
-    if (duplicate) {
-      this.duplicates++;
-      return;
-    }
-    this.stored++;
+    if (duplicate) this.duplicates++;
+    else this.stored++;
     const event = { room: message.room, seq: message.seq, frame: frames.messageFrame(message) };
     const published = this.#chat.broker.publishRoom(event);
     // Stored and acknowledged but not published (a networked broker failed): members get it

@@ -26,6 +26,9 @@ function backoff(attempt: number): number {
   return base / 2 + (Math.random() * base) / 2;
 }
 
+/** How long an opening handshake may take before it is given up and tried again. */
+const OPEN_TIMEOUT_MS = 10_000;
+
 export class Connection {
   readonly #state: ChatState;
   readonly #onEvent: (frame: Frame) => void;
@@ -109,12 +112,17 @@ export class Connection {
     const ws = new WebSocket(`${scheme}://${location.host}/ws`, 'chat.v1');
     this.#ws = ws;
     let opened = false;
+    // A connection the server side never answers (a node that died while taking it) is given
+    // up, and the next attempt may reach another node.
+    const giveUp = setTimeout(() => opened || ws.close(), OPEN_TIMEOUT_MS);
     ws.onopen = () => {
       opened = true;
+      clearTimeout(giveUp);
       void this.#hello(ws);
     };
     ws.onmessage = (event) => this.#receive(String(event.data));
     ws.onclose = (event) => {
+      clearTimeout(giveUp);
       this.#closed(ws, event.code);
       // Refused before opening: maybe the session ended (401). Then sign in again.
       if (!opened && !this.#stopped)
