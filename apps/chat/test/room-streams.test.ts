@@ -187,3 +187,61 @@ test('the last connection leaving ends the stream; the next one starts from the 
   await s.attach(ben, 2);
   assert.deepEqual(ben.seqs, [3, 4]);
 });
+
+/** A page reader that reads the store now but answers only when `release` is called. */
+function gatedReader(s: Awaited<ReturnType<typeof setup>>) {
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let gated = true;
+  const read = async (from: number | null, limit: number) => {
+    const page = s.store.messagesAfter(s.room, from ?? 0, limit);
+    if (gated) {
+      gated = false;
+      await gate;
+    }
+    return page;
+  };
+  return { read, release: () => release() };
+}
+
+test('a catch-up ahead of the stream gets what the stream delivers after its page, once', async () => {
+  const s = await setup(2);
+  const ann = s.link('a');
+  await s.attach(ann, 0);
+  await s.add(2); // 3 and 4 stored; their live events will come late
+  const ben = s.link('b');
+  await s.streams.join(ben, s.room);
+  const gated = gatedReader(s); // ben's page: 3 and 4
+  const catching = s.streams.catchUp(ben, s.room, 2, gated.read, (page) =>
+    page.length > 0 ? ben.send(JSON.stringify({ messages: page })) : undefined,
+  );
+  await s.add(1);
+  s.live(5); // ahead of the stream (3 and 4 missing): held back
+  gated.release();
+  await catching; // the page's 3 and 4 let the stream deliver 5
+  await s.add(1);
+  s.live(6);
+  assert.deepEqual(ann.seqs, range(1, 6));
+  assert.deepEqual(ben.seqs, range(3, 6));
+});
+
+test('a catch-up whose page ends where a newer catch-up started the stream reads on', async () => {
+  const s = await setup(2);
+  const ben = s.link('b');
+  await s.streams.join(ben, s.room);
+  const gated = gatedReader(s); // ben's page after 2: empty
+  const catching = s.streams.catchUp(ben, s.room, 2, gated.read, (page) =>
+    page.length > 0 ? ben.send(JSON.stringify({ messages: page })) : undefined,
+  );
+  await s.add(2);
+  const ann = s.link('a');
+  await s.attach(ann, 0); // the stream's first catch-up: it starts after 4
+  gated.release();
+  await catching;
+  await s.add(1);
+  s.live(5);
+  assert.deepEqual(ann.seqs, range(1, 5));
+  assert.deepEqual(ben.seqs, range(3, 5));
+});

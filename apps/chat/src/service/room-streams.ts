@@ -164,6 +164,8 @@ export class RoomStreams {
       let last = after ?? 0;
       let from = after;
       let page: ChatMessage[];
+      // Set once a read came back empty although the stream had delivered further.
+      let readAgain = false;
       for (;;) {
         page = await read(from, CATCH_UP_PAGE);
         if (page.length > 0) last = page[page.length - 1]!.seq;
@@ -173,10 +175,13 @@ export class RoomStreams {
         if (more) continue;
         // From here to the subscription (or the wait for it), nothing awaits.
         last = sendHeld(link, held, last);
-        // The stream delivered past what the pages held (another connection's catch-up began
-        // it further on): read the rest.
-        if (stream.delivered !== null && last < stream.delivered && page.length > 0) continue;
-        break;
+        // The stream is past what the pages and the held messages give: the first catch-up of
+        // a new stream started it further on, from a page read after ours (a start delivers
+        // nothing, so nothing was held). What it skipped is stored: read the rest. A second
+        // empty read would mean a store behind what it already answered; stop, not spin.
+        if (stream.delivered === null || last >= stream.delivered) break;
+        if (page.length === 0 && readAgain) break;
+        readAgain = page.length === 0;
       }
       this.#finish(stream, link, last, page);
     } finally {
@@ -195,16 +200,18 @@ export class RoomStreams {
       this.#checkGap(stream, stream.stale);
       return;
     }
-    // Ahead of the stream: its messages from the page go to the others first.
-    for (const m of page)
-      if (m.seq > stream.delivered) this.#offerTo(stream, m.seq, frames.messageFrame(m));
     if (last <= stream.delivered) {
       link.subscribe(stream.topic);
       return;
     }
+    // Ahead of the stream: the connection subscribes the moment the stream delivers its last
+    // seq, so that it receives whatever comes after, even what the page's own messages let
+    // the stream deliver from its pending ones. The page's messages go to the others.
     stream.waiters ??= new Map();
     stream.waiters.set(link, last);
     if (last > stream.head) stream.head = last;
+    for (const m of page)
+      if (m.seq > stream.delivered) this.#offerTo(stream, m.seq, frames.messageFrame(m));
     this.#checkGap(stream, true);
   }
 
