@@ -37,6 +37,7 @@ export class ChatUser {
   #nextId = 1;
   #sent = 0;
   #sending: { rooms: number[]; window: number } | null = null;
+  #connections = 0;
 
   private constructor(name: string, cookie: string, id: number) {
     this.name = name;
@@ -74,6 +75,7 @@ export class ChatUser {
     });
     this.node = node;
     this.#ws = ws;
+    this.#connections++;
     ws.on('message', (data) => this.#receive(JSON.parse(String(data)) as Frame));
     ws.on('close', () => {
       if (this.#ws !== ws) return;
@@ -198,8 +200,12 @@ export class ChatUser {
     }
     for (const seq of seqs) {
       const held = this.held.get(room) ?? 0;
-      if (seq <= held) this.problems.push(`room ${room}: seq ${seq} again (held ${held})`);
-      else if (seq > held + 1) this.problems.push(`room ${room}: seq ${seq} after ${held}`);
+      // Where it happened, for whoever has to find out why: the node, and the connection's
+      // number (1 = the first; each reconnection counts one more).
+      const where = `on ${this.node?.name} (connection ${this.#connections})`;
+      if (seq <= held) this.problems.push(`room ${room}: seq ${seq} again (held ${held}) ${where}`);
+      else if (seq > held + 1)
+        this.problems.push(`room ${room}: seq ${seq} after ${held} ${where}`);
       if (seq > held) this.held.set(room, seq);
       list.push(seq);
     }
