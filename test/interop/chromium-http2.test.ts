@@ -6,17 +6,17 @@
  * session, which the server side checks for every socket: one TCP+TLS connection for the page
  * and all its WebSockets.
  *
- * The certificate is trusted by its SPKI hash, as in chromium.test.ts.
+ * The certificate is trusted by its SPKI hash (chromium-browser.ts).
  */
 
 import assert from 'node:assert/strict';
-import { createHash, X509Certificate } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createSecureServer, type Http2Session, type ServerHttp2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { after, before, type TestContext, test } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { Http2UpgradeRequest, type ServerOptions, type WebSocket, WebSocketServer } from 'wsx';
+import { chromiumAvailable, launchChromium } from './chromium-browser.js';
 import {
   assertMessage,
   assertReport,
@@ -33,36 +33,12 @@ import {
   within,
 } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
 const PAGE = readFileSync(new URL('./http2/index.html', import.meta.url));
-
-const spkiHash = createHash('sha256')
-  .update(new X509Certificate(tls.cert).publicKey.export({ type: 'spki', format: 'der' }))
-  .digest('base64');
 
 let browser: Browser | null = null;
 
 before(async () => {
-  if (!available) return;
-  browser = await within(
-    chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        `--ignore-certificate-errors-spki-list=${spkiHash}`,
-      ],
-      timeout: 15_000,
-    }),
-    20_000,
-    'Chromium to start',
-  );
+  if (chromiumAvailable) browser = await launchChromium();
 });
 
 after(() => browser?.close());
@@ -184,7 +160,7 @@ async function bothWays(
 }
 
 test('Chromium over HTTP/2: three sockets on the page session; Chinese and emoji, binary, 1 MiB', async (t) => {
-  if (!requireSystemPackage(t, available, 'chromium')) return;
+  if (!requireSystemPackage(t, chromiumAvailable, 'chromium')) return;
   const { page, open, sessions } = await pageOverHttp2(t);
   const sockets = [await open(), await open(), await open()];
   assert.equal(new Set(sockets.map((s) => s.request.session)).size, 1, 'one session');
@@ -201,7 +177,7 @@ test('Chromium over HTTP/2: three sockets on the page session; Chinese and emoji
 });
 
 test('Chromium over HTTP/2: permessage-deflate and a subprotocol', async (t) => {
-  if (!requireSystemPackage(t, available, 'chromium')) return;
+  if (!requireSystemPackage(t, chromiumAvailable, 'chromium')) return;
   const { page, open } = await pageOverHttp2(t, {
     protocols: ['chat.v2'],
     perMessageDeflate: { compressor: 'dedicated', decompressor: 'dedicated' },
@@ -222,7 +198,7 @@ test('Chromium over HTTP/2: permessage-deflate and a subprotocol', async (t) => 
 });
 
 test('Chromium over HTTP/2: close codes both ways', async (t) => {
-  if (!requireSystemPackage(t, available, 'chromium')) return;
+  if (!requireSystemPackage(t, chromiumAvailable, 'chromium')) return;
   const { page, open } = await pageOverHttp2(t);
   const a = await open();
   const b = await open();

@@ -13,14 +13,14 @@
  */
 
 import assert from 'node:assert/strict';
-import { createHash, X509Certificate } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { after, before, type TestContext, test } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { type ServerOptions, WebSocketServer } from 'wsx';
+import { chromiumAvailable, launchChromium } from './chromium-browser.js';
 import {
   assertMessage,
   assertReport,
@@ -39,37 +39,12 @@ import {
 } from './helpers.js';
 import { checkRun, checkUncompressed, RUN, type Takeover, WireTap } from './wire.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
 const PAGE = readFileSync(new URL('./chromium/index.html', import.meta.url));
-
-/** base64(SHA-256(SubjectPublicKeyInfo)) of the test server certificate, as Chromium wants it. */
-const spkiHash = createHash('sha256')
-  .update(new X509Certificate(tls.cert).publicKey.export({ type: 'spki', format: 'der' }))
-  .digest('base64');
 
 let browser: Browser | null = null;
 
 before(async () => {
-  if (!available) return;
-  browser = await within(
-    chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        `--ignore-certificate-errors-spki-list=${spkiHash}`,
-      ],
-      timeout: 15_000,
-    }),
-    20_000,
-    'Chromium to start',
-  );
+  if (chromiumAvailable) browser = await launchChromium();
 });
 
 after(() => browser?.close());
@@ -196,7 +171,7 @@ async function closeNormally(page: Page, ws: { close(code: number, reason: strin
 }
 
 test('Chromium -> wsx server: Chinese and emoji text both ways; deflate offer declined', async (t) => {
-  if (!requireSystemPackage(t, available, 'chromium')) return;
+  if (!requireSystemPackage(t, chromiumAvailable, 'chromium')) return;
   const { server, page, origin, wsUrl } = await pageWithServer(t, {});
   const { opened, ws, req, inbox } = await openSocket(page, server, wsUrl);
   assert.equal(req.headers.origin, origin);
@@ -208,7 +183,7 @@ test('Chromium -> wsx server: Chinese and emoji text both ways; deflate offer de
 });
 
 test('Chromium -> wsx server: binary (ArrayBuffer) both ways', async (t) => {
-  if (!requireSystemPackage(t, available, 'chromium')) return;
+  if (!requireSystemPackage(t, chromiumAvailable, 'chromium')) return;
   const { server, page, wsUrl } = await pageWithServer(t, {});
   const { ws, inbox } = await openSocket(page, server, wsUrl);
   await bothWays(page, ws, inbox, BINARY);
@@ -217,7 +192,7 @@ test('Chromium -> wsx server: binary (ArrayBuffer) both ways', async (t) => {
 });
 
 test('Chromium -> wsx server: 1 MiB binary and 1 MiB text both ways', async (t) => {
-  if (!requireSystemPackage(t, available, 'chromium')) return;
+  if (!requireSystemPackage(t, chromiumAvailable, 'chromium')) return;
   const { server, page, wsUrl } = await pageWithServer(t, {});
   const { ws, inbox } = await openSocket(page, server, wsUrl);
   await bothWays(page, ws, inbox, bigBinary());
@@ -226,7 +201,7 @@ test('Chromium -> wsx server: 1 MiB binary and 1 MiB text both ways', async (t) 
 });
 
 test('Chromium -> wsx server: page offers a,b; the server speaks b; both see b', async (t) => {
-  if (!requireSystemPackage(t, available, 'chromium')) return;
+  if (!requireSystemPackage(t, chromiumAvailable, 'chromium')) return;
   const { server, page, wsUrl } = await pageWithServer(t, { protocols: ['b'] });
   const { opened, ws, req, inbox } = await openSocket(page, server, wsUrl, ['a', 'b']);
   assert.equal(req.headers['sec-websocket-protocol'], 'a, b');
@@ -237,7 +212,7 @@ test('Chromium -> wsx server: page offers a,b; the server speaks b; both see b',
 });
 
 test('Chromium -> wsx server: page closes with 4001 "bye"; the server sees 4001 "bye"', async (t) => {
-  if (!requireSystemPackage(t, available, 'chromium')) return;
+  if (!requireSystemPackage(t, chromiumAvailable, 'chromium')) return;
   const { server, page, wsUrl } = await pageWithServer(t, {});
   const { inbox } = await openSocket(page, server, wsUrl);
   await inPage(page.evaluate(() => harness.close(4001, 'bye')));
@@ -248,7 +223,7 @@ test('Chromium -> wsx server: page closes with 4001 "bye"; the server sees 4001 
 });
 
 test('Chromium -> wsx server: server closes with 4002 "再见"; the page sees 4002 "再见"', async (t) => {
-  if (!requireSystemPackage(t, available, 'chromium')) return;
+  if (!requireSystemPackage(t, chromiumAvailable, 'chromium')) return;
   const { server, page, wsUrl } = await pageWithServer(t, {});
   const { ws, inbox } = await openSocket(page, server, wsUrl);
   ws.close(4002, '再见');
@@ -258,7 +233,7 @@ test('Chromium -> wsx server: server closes with 4002 "再见"; the page sees 40
 });
 
 test('Chromium -> wsx server: wss:// from an https page, certificate trusted by its SPKI hash', async (t) => {
-  if (!requireSystemPackage(t, available, 'chromium')) return;
+  if (!requireSystemPackage(t, chromiumAvailable, 'chromium')) return;
   const { server, page, origin, wsUrl } = await pageWithServer(t, { secure: true });
   assert.match(wsUrl, /^wss:/);
   const { opened, ws, req, inbox } = await openSocket(page, server, wsUrl);
@@ -270,7 +245,7 @@ test('Chromium -> wsx server: wss:// from an https page, certificate trusted by 
 });
 
 test('Chromium -> wsx server: a page from another origin is refused with 403', async (t) => {
-  if (!requireSystemPackage(t, available, 'chromium')) return;
+  if (!requireSystemPackage(t, chromiumAvailable, 'chromium')) return;
   const { server, page, wsUrl } = await pageWithServer(t, {});
   const refused = next(server, 'wsClientError');
   // The same page from a second server: another port, so another origin.
@@ -341,7 +316,7 @@ async function compressedRun(
 }
 
 test('Chromium -> wsx server, compression off (the default): declined, nothing compressed on the wire', async (t) => {
-  if (!requireSystemPackage(t, available, 'chromium')) return;
+  if (!requireSystemPackage(t, chromiumAvailable, 'chromium')) return;
   const { page, opened, ws, inbox, tap } = await tappedSocket(t);
   assert.equal(opened.extensions, '');
   assert.equal(ws.extensions, '');
@@ -354,7 +329,7 @@ test('Chromium -> wsx server, compression off (the default): declined, nothing c
 });
 
 test('Chromium -> wsx server perMessageDeflate: true (shared): no context takeover either way', async (t) => {
-  if (!requireSystemPackage(t, available, 'chromium')) return;
+  if (!requireSystemPackage(t, chromiumAvailable, 'chromium')) return;
   await compressedRun(t, true, {
     header: 'permessage-deflate; server_no_context_takeover; client_no_context_takeover',
     toServer: 'reset',
@@ -363,7 +338,7 @@ test('Chromium -> wsx server perMessageDeflate: true (shared): no context takeov
 });
 
 test('Chromium -> wsx server, dedicated compressor and decompressor: context takeover both ways', async (t) => {
-  if (!requireSystemPackage(t, available, 'chromium')) return;
+  if (!requireSystemPackage(t, chromiumAvailable, 'chromium')) return;
   await compressedRun(
     t,
     { compressor: 'dedicated', decompressor: 'dedicated' },
@@ -372,7 +347,7 @@ test('Chromium -> wsx server, dedicated compressor and decompressor: context tak
 });
 
 test('Chromium -> wsx server, dedicated with clientMaxWindowBits: 10: Chromium compresses with a 1 KiB window', async (t) => {
-  if (!requireSystemPackage(t, available, 'chromium')) return;
+  if (!requireSystemPackage(t, chromiumAvailable, 'chromium')) return;
   // The server inflates with a 10-bit window: a longer reach back from Chromium would fail (1007).
   await compressedRun(
     t,
