@@ -5,9 +5,8 @@
 // either transport unchanged. Node's own http2 client does the HTTP/2 work: its cost is the load
 // generator's, on its own core, not the server's.
 import { connect } from 'node:http2';
-import { cpuWindow } from '../lib/proc.mjs';
-import { sleep } from './client.mjs';
 import { CLOSE_FRAME } from './frames.mjs';
+import { handshakeLoops, newLoopState } from './handshakes.mjs';
 
 /** As browsers open them: one session per origin, many WebSockets on it. */
 export const PER_SESSION = 100;
@@ -104,7 +103,7 @@ export async function openManyH2(count, options) {
  */
 export async function h2handshakes(job) {
   const session = await openSession(job.port);
-  const state = { done: 0, failed: 0, running: true, lastError: '' };
+  const state = newLoopState();
   const request = headers(job.port, '/');
 
   function once(resolve) {
@@ -131,25 +130,7 @@ export async function h2handshakes(job) {
     });
   }
 
-  async function lane() {
-    while (state.running) await new Promise(once);
-  }
-  const lanes = Array.from({ length: job.concurrency }, lane);
-  await sleep(job.warmup * 1000);
-  const start = { ...state };
-  const meter = cpuWindow(job.serverPid);
-  await sleep(job.window * 1000);
-  const cpu = meter();
-  state.running = false;
-  const count = state.done - start.done;
-  await Promise.all(lanes);
+  const result = await handshakeLoops(job, state, once);
   session.close();
-  return {
-    ...cpu,
-    handshakes: count,
-    handshakesPerSec: count / cpu.seconds,
-    cpuUsPerHandshake: cpu.serverCpuUs / count,
-    failed: state.failed - start.failed,
-    lastError: state.lastError,
-  };
+  return result;
 }

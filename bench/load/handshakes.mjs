@@ -15,9 +15,14 @@ const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 const STATUS_101 = Buffer.from('HTTP/1.1 101');
 const HEAD_END = Buffer.from('\r\n\r\n');
 
+/** What the loops count: handshakes done and failed, and whether they go on. */
+export function newLoopState() {
+  return { done: 0, failed: 0, running: true, lastError: '' };
+}
+
 export async function handshakes(job) {
   const request = upgradeRequest(job.port, '/');
-  const state = { done: 0, failed: 0, running: true, lastError: '' };
+  const state = newLoopState();
 
   function once(resolve) {
     let stage = 0; // 0: waiting for the head, 1: head seen (what follows is the close frame)
@@ -55,6 +60,15 @@ export async function handshakes(job) {
     });
   }
 
+  return handshakeLoops(job, state, once);
+}
+
+/**
+ * Runs `job.concurrency` loops of `once` (one handshake, resolving when it is over), counts
+ * `state.done` over the measurement window after the warm-up, and reads the server's CPU for it.
+ * Shared by the HTTP/1.1 loop above and the HTTP/2 one (h2.mjs).
+ */
+export async function handshakeLoops(job, state, once) {
   async function lane() {
     while (state.running) await new Promise(once);
   }
