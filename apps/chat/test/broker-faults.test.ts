@@ -9,45 +9,21 @@
  * what the users receive.
  */
 import assert from 'node:assert/strict';
-import { before, type TestContext, test } from 'node:test';
-import {
-  RedisServer,
-  requireRedisServer,
-} from '../../../packages/wsx-redis/test/helpers/redis-server.js';
-import { ChatNode } from './servers/chat-node.js';
-import { Conversation, type RoomPlan } from './servers/conversation.js';
-import { PostgresServer, requirePostgres } from './servers/postgres-server.js';
+import { type TestContext, test } from 'node:test';
+import type { ChatNode } from './servers/chat-node.js';
+import { Conversation } from './servers/conversation.js';
+import { SPREAD_ROOMS as ROOMS, scaleOutServers, startNodes } from './servers/scale-out.js';
 import { TcpProxy } from './servers/tcp-proxy.js';
 
-let postgres: PostgresServer | null = null;
-
-before(async (t) => {
-  const context = t as never;
-  if (requirePostgres(context) && requireRedisServer(context))
-    postgres = await PostgresServer.start(context);
-});
-
-const ROOMS: readonly RoomPlan[] = [
-  { name: 'everyone', members: [0, 1, 2, 3, 4, 5] },
-  { name: 'three nodes', members: [1, 2, 3] },
-  { name: 'two nodes', members: [5, 0, 3] },
-];
+const servers = scaleOutServers();
 
 const away = (l: { msg?: string }) => l.msg === 'Redis is away';
 const back = (l: { msg?: string }) => l.msg === 'Redis is back: filling gaps from the store';
 
-/** Three nodes on one database; node i reaches Redis at `redisUrls[i]`. */
-async function threeNodes(t: TestContext, pg: PostgresServer, redisUrls: string[]) {
-  const database = await pg.database();
-  const nodes = await Promise.all(
-    redisUrls.map((url, i) =>
-      ChatNode.start(t, `node ${'abc'[i]}`, [
-        ...['--store', database, '--broker', url, '--broker-timeout', '1000'],
-        ...['--log-level', 'info'],
-      ]),
-    ),
-  );
-  return { database, nodes };
+/** Three nodes on the test's database; node i reaches Redis at `redisUrls[i]`. */
+function threeNodes(t: TestContext, database: string, redisUrls: string[]): Promise<ChatNode[]> {
+  // Redis counts as away after 1 s of silence, so that the outages are short.
+  return startNodes(t, database, redisUrls, ['--broker-timeout', '1000']);
 }
 
 /** Messages the nodes read from the store because Redis did not bring them. */
@@ -57,9 +33,10 @@ async function fetched(nodes: readonly ChatNode[]): Promise<number> {
 }
 
 test('redis-server restarted mid-conversation: nothing acknowledged lost, none doubled, delivery resumes', async (t) => {
-  if (postgres === null) return t.skip('needs PostgreSQL and redis-server');
-  const redis = await RedisServer.start(t);
-  const { database, nodes } = await threeNodes(t, postgres, [redis.url, redis.url, redis.url]);
+  const scale = await servers.forTest(t);
+  if (scale === null) return;
+  const { database, redis } = scale;
+  const nodes = await threeNodes(t, database, [redis.url, redis.url, redis.url]);
   const chat = await Conversation.start(t, nodes, 6, ROOMS);
   chat.talk(4);
   await chat.ackedAtLeast(300, '300 messages before the restart');
@@ -73,9 +50,10 @@ test('redis-server restarted mid-conversation: nothing acknowledged lost, none d
 });
 
 test('redis-server frozen (SIGSTOP) then continued: acks go on meanwhile; then every message arrives once', async (t) => {
-  if (postgres === null) return t.skip('needs PostgreSQL and redis-server');
-  const redis = await RedisServer.start(t);
-  const { database, nodes } = await threeNodes(t, postgres, [redis.url, redis.url, redis.url]);
+  const scale = await servers.forTest(t);
+  if (scale === null) return;
+  const { database, redis } = scale;
+  const nodes = await threeNodes(t, database, [redis.url, redis.url, redis.url]);
   const chat = await Conversation.start(t, nodes, 6, ROOMS);
   chat.talk(4);
   await chat.ackedAtLeast(300, '300 messages before the freeze');
@@ -93,11 +71,12 @@ test('redis-server frozen (SIGSTOP) then continued: acks go on meanwhile; then e
 });
 
 test('one node cut off from Redis (a partition): the others learn what it sent once it is back', async (t) => {
-  if (postgres === null) return t.skip('needs PostgreSQL and redis-server');
-  const redis = await RedisServer.start(t);
+  const scale = await servers.forTest(t);
+  if (scale === null) return;
+  const { database, redis } = scale;
   const proxy = await TcpProxy.start(t, redis.port);
   const cut = `redis://127.0.0.1:${proxy.port}`;
-  const { database, nodes } = await threeNodes(t, postgres, [redis.url, redis.url, cut]);
+  const nodes = await threeNodes(t, database, [redis.url, redis.url, cut]);
   const chat = await Conversation.start(t, nodes, 6, ROOMS);
   chat.talk(4);
   await chat.ackedAtLeast(300, '300 messages before the partition');

@@ -6,38 +6,18 @@
  * with two processes, and a worker killed the same way loses nothing either.
  */
 import assert from 'node:assert/strict';
-import { before, test } from 'node:test';
-import {
-  RedisServer,
-  requireRedisServer,
-} from '../../../packages/wsx-redis/test/helpers/redis-server.js';
+import { test } from 'node:test';
 import { ChatNode } from './servers/chat-node.js';
-import { Conversation, type RoomPlan } from './servers/conversation.js';
-import { PostgresServer, requirePostgres } from './servers/postgres-server.js';
+import { Conversation } from './servers/conversation.js';
+import { SPREAD_ROOMS as ROOMS, scaleOutServers, startNodes } from './servers/scale-out.js';
 
-let postgres: PostgresServer | null = null;
-
-before(async (t) => {
-  const context = t as never;
-  if (requirePostgres(context) && requireRedisServer(context))
-    postgres = await PostgresServer.start(context);
-});
-
-/** Six users on three nodes: a room of everyone, and two rooms across two or three nodes. */
-const ROOMS: readonly RoomPlan[] = [
-  { name: 'everyone 大家', members: [0, 1, 2, 3, 4, 5] },
-  { name: 'three nodes', members: [1, 2, 3] },
-  { name: 'two nodes', members: [5, 0, 3] },
-];
+const servers = scaleOutServers();
 
 test('3 nodes: every message reaches every member once, in per-room order', async (t) => {
-  if (postgres === null) return t.skip('needs PostgreSQL and redis-server');
-  const redis = await RedisServer.start(t);
-  const database = await postgres.database();
-  const flags = ['--store', database, '--broker', redis.url, '--log-level', 'info'];
-  const nodes = await Promise.all(
-    ['a', 'b', 'c'].map((name) => ChatNode.start(t, `node ${name}`, flags)),
-  );
+  const scale = await servers.forTest(t);
+  if (scale === null) return;
+  const { database, redis } = scale;
+  const nodes = await startNodes(t, database, [redis.url, redis.url, redis.url]);
   const chat = await Conversation.start(t, nodes, 6, ROOMS);
   chat.talk(4);
   await chat.ackedAtLeast(600, '600 messages acknowledged');
@@ -53,13 +33,10 @@ test('3 nodes: every message reaches every member once, in per-room order', asyn
 });
 
 test('a node killed with SIGKILL: its users resume on the others, nothing acknowledged is lost or doubled', async (t) => {
-  if (postgres === null) return t.skip('needs PostgreSQL and redis-server');
-  const redis = await RedisServer.start(t);
-  const database = await postgres.database();
-  const flags = ['--store', database, '--broker', redis.url, '--log-level', 'info'];
-  const nodes = await Promise.all(
-    ['a', 'b', 'c'].map((name) => ChatNode.start(t, `node ${name}`, flags)),
-  );
+  const scale = await servers.forTest(t);
+  if (scale === null) return;
+  const { database, redis } = scale;
+  const nodes = await startNodes(t, database, [redis.url, redis.url, redis.url]);
   const chat = await Conversation.start(t, nodes, 6, ROOMS);
   chat.talk(4);
   await chat.ackedAtLeast(300, '300 messages before the kill');
@@ -76,9 +53,9 @@ test('a node killed with SIGKILL: its users resume on the others, nothing acknow
 });
 
 test('--workers 2 serves one port; a worker killed with SIGKILL is replaced, its users resume', async (t) => {
-  if (postgres === null) return t.skip('needs PostgreSQL and redis-server');
-  const redis = await RedisServer.start(t);
-  const database = await postgres.database();
+  const scale = await servers.forTest(t);
+  if (scale === null) return;
+  const { database, redis } = scale;
   const node = await ChatNode.start(t, 'two workers', [
     ...['--workers', '2', '--store', database, '--broker', redis.url, '--log-level', 'info'],
   ]);

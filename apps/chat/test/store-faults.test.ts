@@ -6,23 +6,13 @@
  * doubled, every member has every message once, in order.
  */
 import assert from 'node:assert/strict';
-import { before, test } from 'node:test';
-import {
-  RedisServer,
-  requireRedisServer,
-} from '../../../packages/wsx-redis/test/helpers/redis-server.js';
+import { test } from 'node:test';
 import { within } from './helpers.js';
-import { ChatNode } from './servers/chat-node.js';
+import type { ChatNode } from './servers/chat-node.js';
 import { Conversation } from './servers/conversation.js';
-import { PostgresServer, requirePostgres } from './servers/postgres-server.js';
+import { scaleOutServers, startNodes } from './servers/scale-out.js';
 
-let postgres: PostgresServer | null = null;
-
-before(async (t) => {
-  const context = t as never;
-  if (requirePostgres(context) && requireRedisServer(context))
-    postgres = await PostgresServer.start(context);
-});
+const servers = scaleOutServers();
 
 /** Resolves once `node` answers /readyz with `status` (polled: it is what a balancer does). */
 async function readiness(node: ChatNode, status: number): Promise<void> {
@@ -36,13 +26,10 @@ async function readiness(node: ChatNode, status: number): Promise<void> {
 }
 
 test('PostgreSQL crashes and restarts mid-conversation: acks pause, then resume; nothing acknowledged is lost', async (t) => {
-  if (postgres === null) return t.skip('needs PostgreSQL and redis-server');
-  const redis = await RedisServer.start(t);
-  const database = await postgres.database();
-  const flags = ['--store', database, '--broker', redis.url, '--log-level', 'info'];
-  const nodes = await Promise.all(
-    ['a', 'b', 'c'].map((name) => ChatNode.start(t, `node ${name}`, flags)),
-  );
+  const scale = await servers.forTest(t);
+  if (scale === null) return;
+  const { postgres, database, redis } = scale;
+  const nodes = await startNodes(t, database, [redis.url, redis.url, redis.url]);
   const chat = await Conversation.start(t, nodes, 6, [
     { name: 'everyone', members: [0, 1, 2, 3, 4, 5] },
     { name: 'three nodes', members: [1, 2, 3] },
