@@ -10,9 +10,9 @@ import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { PG_MIGRATIONS } from '../src/store/pg-migrations.js';
 import { PostgresStore } from '../src/store/pg-store.js';
-import type { User } from '../src/store/types.js';
 import { within } from './helpers.js';
 import { PostgresServer, requirePostgres } from './servers/postgres-server.js';
+import { assertGroupedAppends, message, setupPeople } from './store-contract.js';
 
 let server: PostgresServer | null = null;
 const opened: PostgresStore[] = [];
@@ -34,57 +34,22 @@ async function open(url: string, commits: number[] = []): Promise<PostgresStore>
   return store;
 }
 
-async function setup(store: PostgresStore): Promise<{ alice: User; bob: User; room: number }> {
-  const alice = (await store.createUser('alice', 'alice', 'x'))!;
-  const bob = (await store.createUser('bob', 'bob', 'x'))!;
-  const room = (await store.createRoom('general', 'general', alice.id))!.id;
-  await store.addMember(room, bob.id);
-  return { alice, bob, room };
-}
-
-const msg = (room: number, from: User, clientMsgId: string) => ({
-  room,
-  from,
-  text: `${clientMsgId} 你好`,
-  ts: 1_700_000_000_000,
-  clientMsgId,
-});
-
 test('appends of one turn share one commit; seqs are 1..n in order; the same clientMsgId is stored once', async (t) => {
   if (server === null) return t.skip('no PostgreSQL');
   const commits: number[] = [];
   const store = await open(await server.database(), commits);
-  const { alice, bob, room } = await setup(store);
-  const results = await Promise.all([
-    ...Array.from({ length: 100 }, (_, i) =>
-      store.appendMessage(msg(room, i % 2 ? alice : bob, `m${i}`)),
-    ),
-    store.appendMessage(msg(room, alice, 'm1')), // alice's m1 again
-  ]);
-  assert.deepEqual(commits, [101], 'one transaction for the whole turn');
-  assert.deepEqual(
-    results.slice(0, 100).map((r) => r.message.seq),
-    Array.from({ length: 100 }, (_, i) => i + 1),
-  );
-  assert.deepEqual([results[100]!.duplicate, results[100]!.message.seq], [true, 2]);
-  const again = await store.appendMessage(msg(room, alice, 'm1'));
-  assert.deepEqual([again.duplicate, again.message.seq], [true, 2], 'and in a later commit');
-  assert.equal(again.message.text, 'm1 你好');
-  const bobsM1 = await store.appendMessage(msg(room, bob, 'm1'));
-  assert.deepEqual([bobsM1.duplicate, bobsM1.message.seq], [false, 101], 'ids are per sender');
-  await assert.rejects(store.appendMessage(msg(999, alice, 'x')), /no room 999/);
-  assert.equal((await store.getRoom(room))!.lastSeq, 101);
+  await assertGroupedAppends(store, commits);
 });
 
 test('three stores (three nodes) appending to one room at once never give a seq twice nor skip one', async (t) => {
   if (server === null) return t.skip('no PostgreSQL');
   const url = await server.database();
   const nodes = await Promise.all([open(url), open(url), open(url)]);
-  const { alice, room } = await setup(nodes[0]!);
+  const { alice, room } = await setupPeople(nodes[0]!);
   const other = (await nodes[0]!.createRoom('other', 'other', alice.id))!.id;
   const appended = await Promise.all(
     Array.from({ length: 600 }, (_, i) =>
-      nodes[i % 3]!.appendMessage(msg(i % 5 === 0 ? other : room, alice, `x${i}`)),
+      nodes[i % 3]!.appendMessage(message(i % 5 === 0 ? other : room, alice, `x${i}`)),
     ),
   );
   for (const [id, count] of [
@@ -105,8 +70,9 @@ test('three stores (three nodes) appending to one room at once never give a seq 
 test('pages, read positions, unread counts, rooms and direct conversations', async (t) => {
   if (server === null) return t.skip('no PostgreSQL');
   const store = await open(await server.database());
-  const { alice, bob, room } = await setup(store);
-  for (let i = 1; i <= 10; i++) await store.appendMessage(msg(room, i <= 7 ? alice : bob, `p${i}`));
+  const { alice, bob, room } = await setupPeople(store);
+  for (let i = 1; i <= 10; i++)
+    await store.appendMessage(message(room, i <= 7 ? alice : bob, `p${i}`));
   const seqs = (list: { seq: number }[]) => list.map((m) => m.seq);
   assert.deepEqual(seqs(await store.messagesBefore(room, null, 3)), [8, 9, 10]);
   assert.deepEqual(seqs(await store.messagesBefore(room, 8, 3)), [5, 6, 7]);
@@ -184,12 +150,12 @@ test('the server crashes and restarts: commits made meanwhile wait and go throug
     onError: (error) => retried.push(error),
   });
   opened.push(store);
-  const { alice, room } = await setup(store);
+  const { alice, room } = await setupPeople(store);
   const sent: Promise<{ message: { seq: number } }>[] = [];
-  for (let i = 0; i < 50; i++) sent.push(store.appendMessage(msg(room, alice, `before${i}`)));
+  for (let i = 0; i < 50; i++) sent.push(store.appendMessage(message(room, alice, `before${i}`)));
   await Promise.all(sent);
   await server.stop('immediate');
-  for (let i = 0; i < 50; i++) sent.push(store.appendMessage(msg(room, alice, `during${i}`)));
+  for (let i = 0; i < 50; i++) sent.push(store.appendMessage(message(room, alice, `during${i}`)));
   // Appends made while the server is down wait (the store says it is not ready)...
   await within(
     (async () => {

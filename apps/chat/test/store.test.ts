@@ -10,8 +10,8 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from '../src/store/migrations.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
-import type { User } from '../src/store/types.js';
 import { tempDir } from './helpers.js';
+import { assertGroupedAppends, message, setupPeople } from './store-contract.js';
 
 function open(dataDir: string, commits: number[] = []) {
   return new SqliteStore({
@@ -21,55 +21,22 @@ function open(dataDir: string, commits: number[] = []) {
   });
 }
 
-function setup(store: SqliteStore): { alice: User; bob: User; room: number } {
-  const alice = store.createUser('alice', 'alice', 'x')!;
-  const bob = store.createUser('bob', 'bob', 'x')!;
-  const room = store.createRoom('general', 'general', alice.id)!.id;
-  store.addMember(room, bob.id);
-  return { alice, bob, room };
-}
-
-const msg = (room: number, from: User, clientMsgId: string) => ({
-  room,
-  from,
-  text: clientMsgId,
-  ts: 1,
-  clientMsgId,
-});
-
 test('appends of one turn share one commit; seqs are 1..n in order; the same clientMsgId is stored once', async (t) => {
   const commits: number[] = [];
   const store = open(tempDir(t), commits);
-  const { alice, bob, room } = setup(store);
-  const results = await Promise.all([
-    ...Array.from({ length: 100 }, (_, i) =>
-      store.appendMessage(msg(room, i % 2 ? alice : bob, `m${i}`)),
-    ),
-    store.appendMessage(msg(room, alice, 'm1')), // alice's m1 again
-  ]);
-  assert.deepEqual(commits, [101], 'one transaction for the whole turn');
-  assert.deepEqual(
-    results.slice(0, 100).map((r) => r.message.seq),
-    Array.from({ length: 100 }, (_, i) => i + 1),
-  );
-  assert.deepEqual([results[100]!.duplicate, results[100]!.message.seq], [true, 2]);
-  const again = await store.appendMessage(msg(room, alice, 'm1'));
-  assert.deepEqual([again.duplicate, again.message.seq], [true, 2], 'and in a later commit');
-  const bobsM1 = await store.appendMessage(msg(room, bob, 'm1'));
-  assert.deepEqual([bobsM1.duplicate, bobsM1.message.seq], [false, 101], 'ids are per sender');
-  await assert.rejects(store.appendMessage(msg(999, alice, 'x')), /no room 999/);
+  await assertGroupedAppends(store, commits);
   await store.close();
 });
 
 test('two stores on one file (two processes) never give a seq twice', async (t) => {
   const dir = tempDir(t);
   const a = open(dir);
-  const { alice, room } = setup(a);
+  const { alice, room } = await setupPeople(a);
   const b = open(dir);
   const seqs = (
     await Promise.all(
       Array.from({ length: 200 }, (_, i) =>
-        (i % 2 ? a : b).appendMessage(msg(room, alice, `x${i}`)),
+        (i % 2 ? a : b).appendMessage(message(room, alice, `x${i}`)),
       ),
     )
   ).map((r) => r.message.seq);
@@ -83,8 +50,9 @@ test('two stores on one file (two processes) never give a seq twice', async (t) 
 
 test('pages, read positions and unread counts', async (t) => {
   const store = open(tempDir(t));
-  const { alice, bob, room } = setup(store);
-  for (let i = 1; i <= 10; i++) await store.appendMessage(msg(room, i <= 7 ? alice : bob, `p${i}`));
+  const { alice, bob, room } = await setupPeople(store);
+  for (let i = 1; i <= 10; i++)
+    await store.appendMessage(message(room, i <= 7 ? alice : bob, `p${i}`));
   assert.deepEqual(
     store.messagesBefore(room, null, 3).map((m) => m.seq),
     [8, 9, 10],
@@ -120,10 +88,10 @@ test('migrations: a new file gets the schema; a file from a newer server is refu
 test('checkpoints run in their own thread: the database file takes the WAL while the writer goes on', async (t) => {
   const dir = tempDir(t);
   const store = new SqliteStore({ dataDir: dir, sync: 'normal', checkpointIntervalMs: 20 });
-  const { alice, room } = setup(store);
+  const { alice, room } = await setupPeople(store);
   const before = statSync(join(dir, 'chat.db')).size;
   await Promise.all(
-    Array.from({ length: 500 }, (_, i) => store.appendMessage(msg(room, alice, `w${i}`))),
+    Array.from({ length: 500 }, (_, i) => store.appendMessage(message(room, alice, `w${i}`))),
   );
   // The writer never checkpoints (wal_autocheckpoint = 0): only the thread can grow the file.
   for (const deadline = Date.now() + 10_000; statSync(join(dir, 'chat.db')).size <= before; ) {
