@@ -1,7 +1,9 @@
 // What bench:chat's scenarios share: the load generator processes (load.mjs, pinned to the load
 // core), the CPU of the load generators taken out of the machine's, wsx-chat's grouped-commit
-// figures from its /metrics, and the summary of one measurement window.
+// figures from its /metrics, the summary of one measurement window, and the results files.
 import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { percentile } from '../lib/stats.mjs';
 
@@ -83,4 +85,21 @@ export function summarize(results, window, rssPerUserKiB, measureMs) {
     errors,
     firstError: results.find((r) => r.firstError)?.firstError ?? null,
   };
+}
+
+const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
+
+/** A figure for the tables: thousands as "12.3k", absent ones as a dash. */
+export const fmt = (n, digits = 1) =>
+  Number.isFinite(n) ? (n >= 10_000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(digits)) : '—';
+
+/** Prints the report and writes results/<name>.md and results/<name>.json (every sample). */
+export function writeResults(name, report, started, results) {
+  console.log(`\n${report}`);
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(join(RESULTS, `${name}.md`), `${report}\n`);
+  writeFileSync(
+    join(RESULTS, `${name}.json`),
+    `${JSON.stringify({ started, results }, null, 2)}\n`,
+  );
 }

@@ -9,7 +9,7 @@
 // BENCH_CHAT_ONLY=wsx-chat|socket.io, BENCH_CHAT_SCENARIOS=comma-separated ids.
 // `--scale` runs the chat on PostgreSQL + Redis with 1 and 2 workers instead (scale.mjs).
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -17,13 +17,19 @@ import { fileURLToPath } from 'node:url';
 import { connect } from 'wsx';
 import { cpuMicros, cpuWindow, rssKiB } from '../lib/proc.mjs';
 import { pinning } from '../lib/processes.mjs';
-import { commitFigures, loadGenerators, startWorker, summarize } from './measure.mjs';
+import {
+  commitFigures,
+  fmt,
+  loadGenerators,
+  startWorker,
+  summarize,
+  writeResults,
+} from './measure.mjs';
 import { runScale } from './scale.mjs';
 import { roomOf, seed, token } from './seed.mjs';
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 const CHAT_CLI = here('../../apps/chat/dist/server/cli.js');
-const RESULTS = here('./results/');
 const MEASURE_MS = Number(process.env.BENCH_CHAT_MEASURE_MS ?? 8000);
 const WARMUP_MS = 2000;
 const WORKERS = 2;
@@ -249,14 +255,8 @@ async function main() {
     load,
     loadAfter: loadavg(),
   });
-  console.log(`\n${report}`);
-  mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(join(RESULTS, 'latest.md'), `${report}\n`);
-  writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify({ started, results }, null, 2)}\n`);
+  writeResults('latest', report, started, results);
 }
-
-const fmt = (n, digits = 1) =>
-  Number.isFinite(n) ? (n >= 10_000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(digits)) : '—';
 
 function format(scenarios, results, meta) {
   const rows = [];

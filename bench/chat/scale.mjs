@@ -10,20 +10,19 @@
 // ack latency p50/p99/p99.9, CPU per message in each part. Environment: BENCH_CHAT_MEASURE_MS
 // (default 8000), BENCH_CHAT_SCALE_RATE (open-loop rate, default 2000 msg/s).
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { cpuMicros, machineMicros } from '../lib/proc.mjs';
 import { pinning } from '../lib/processes.mjs';
-import { loadGenerators, startWorker, summarize } from './measure.mjs';
+import { fmt, loadGenerators, startWorker, summarize, writeResults } from './measure.mjs';
 import { roomOf, seed, seedPostgres, token } from './seed.mjs';
 import { childrenOf, startPostgres, startRedis } from './services.mjs';
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 const CHAT_CLI = here('../../apps/chat/dist/server/cli.js');
-const RESULTS = here('./results/');
 const MEASURE_MS = Number(process.env.BENCH_CHAT_MEASURE_MS ?? 8000);
 const RATE = Number(process.env.BENCH_CHAT_SCALE_RATE ?? 2000);
 const WARMUP_MS = 2000;
@@ -178,9 +177,6 @@ function meter(chatPids, backends, generators) {
   };
 }
 
-const fmt = (n, digits = 1) =>
-  Number.isFinite(n) ? (n >= 10_000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(digits)) : '—';
-
 function format(results, meta) {
   const head = `| figure | ${CONFIGS.map((c) => c.title).join(' | ')} |`;
   const lines = [];
@@ -251,8 +247,5 @@ export async function runScale() {
     load,
     loadAfter: loadavg(),
   });
-  console.log(`\n${report}`);
-  mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(join(RESULTS, 'scale.md'), `${report}\n`);
-  writeFileSync(join(RESULTS, 'scale.json'), `${JSON.stringify({ started, results }, null, 2)}\n`);
+  writeResults('scale', report, started, results);
 }
