@@ -8,11 +8,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
-import { computeAccept } from '../../src/core/server-handshake.js';
 import { reject } from '../../src/server/rejection.js';
 import { eventually } from '../helpers/eventually.js';
 import { next, startServer, tlsFixtures } from '../helpers/net.js';
-import { connectProxy, FIXTURES, wsx } from './helpers.js';
+import { connectProxy, FIXTURES, silentPeerServer, wsx } from './helpers.js';
 
 const TIMEOUT = { timeout: 20_000 };
 
@@ -344,7 +343,7 @@ describe('wsx connect: connection options', TIMEOUT, () => {
   });
 
   it('--ping-interval drops a server that does not answer pings (exit 8)', async (t) => {
-    const port = await unresponsiveServer(t);
+    const port = await silentPeerServer(t);
     const run = await wsx([
       'connect',
       '--no-input',
@@ -394,29 +393,6 @@ async function muteServer(t: TestContext): Promise<number> {
   const server = createServer((socket) => {
     sockets.add(socket);
     socket.on('error', () => {});
-  });
-  server.listen(0, '127.0.0.1');
-  await next(server, 'listening');
-  t.after(() => {
-    for (const socket of sockets) socket.destroy();
-    server.close();
-  });
-  return (server.address() as { port: number }).port;
-}
-
-/** Completes the handshake, then never sends anything (no pong, no close). */
-async function unresponsiveServer(t: TestContext): Promise<number> {
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => {});
-    socket.once('data', (head) => {
-      const key = /sec-websocket-key: *(\S+)/i.exec(head.toString('latin1'))?.[1] ?? '';
-      socket.write(
-        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-          `Sec-WebSocket-Accept: ${computeAccept(key)}\r\n\r\n`,
-      );
-    });
   });
   server.listen(0, '127.0.0.1');
   await next(server, 'listening');

@@ -6,8 +6,11 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { computeAccept } from '../../src/core/server-handshake.js';
+import { next } from '../helpers/net.js';
 import { within } from '../helpers/within.js';
 
 export const WSX = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -118,4 +121,30 @@ export async function connectProxy(
   const proxy = new Running(t, PROXY, credentials === undefined ? [] : [credentials]);
   const [, port] = await proxy.waitFor(/^(\d+)$/m);
   return { url: `http://127.0.0.1:${port}`, proxy };
+}
+
+/**
+ * A peer that completes the opening handshake, then sends nothing more: no pong, no close
+ * frame. Returns its port on 127.0.0.1.
+ */
+export async function silentPeerServer(t: TestContext): Promise<number> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.once('data', (head) => {
+      const key = /sec-websocket-key: *(\S+)/i.exec(head.toString('latin1'))?.[1] ?? '';
+      socket.write(
+        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          `Sec-WebSocket-Accept: ${computeAccept(key)}\r\n\r\n`,
+      );
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await next(server, 'listening');
+  t.after(() => {
+    for (const socket of sockets) socket.destroy();
+    server.close();
+  });
+  return (server.address() as { port: number }).port;
 }

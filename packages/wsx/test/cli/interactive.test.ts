@@ -6,13 +6,11 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createServer, type Socket } from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
-import { computeAccept } from '../../src/core/server-handshake.js';
 import { eventually } from '../helpers/eventually.js';
-import { next, startServer } from '../helpers/net.js';
+import { startServer } from '../helpers/net.js';
 import { requireSystemPackage } from '../helpers/system-package.js';
-import { WSX } from './helpers.js';
+import { silentPeerServer, WSX } from './helpers.js';
 
 const TMUX = spawnSync('tmux', ['-V'], { encoding: 'utf8' }).status === 0;
 const TIMEOUT = { timeout: 30_000 };
@@ -164,7 +162,7 @@ describe('wsx connect in a terminal', TIMEOUT, () => {
 
   it('a second Ctrl+C exits at once when the server does not answer the close (130)', async (t) => {
     if (!requireSystemPackage(t, TMUX, 'tmux')) return;
-    const port = await silentServer(t);
+    const port = await silentPeerServer(t);
     const term = connectIn(t, `ws://127.0.0.1:${port}/`);
     await term.waitFor(/^> ?$/);
     term.type('', 'C-c');
@@ -189,26 +187,3 @@ describe('wsx connect in a terminal', TIMEOUT, () => {
     await refused.waitFor(/^\[exit 7\]$/);
   });
 });
-
-/** Accepts the handshake, then reads and ignores everything (no close frame back). */
-async function silentServer(t: TestContext): Promise<number> {
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => {});
-    socket.once('data', (head) => {
-      const key = /sec-websocket-key: *(\S+)/i.exec(head.toString('latin1'))?.[1] ?? '';
-      socket.write(
-        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-          `Sec-WebSocket-Accept: ${computeAccept(key)}\r\n\r\n`,
-      );
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await next(server, 'listening');
-  t.after(() => {
-    for (const socket of sockets) socket.destroy();
-    server.close();
-  });
-  return (server.address() as { port: number }).port;
-}
