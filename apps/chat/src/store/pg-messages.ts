@@ -3,17 +3,8 @@
  * messages under each room's lock, see pg-migrations.ts) and the page queries.
  */
 import type { Pool } from 'pg';
+import { type MessageRow, rowToMessage } from './message-row.js';
 import type { Appended, ChatMessage, NewMessage } from './types.js';
-
-interface MessageRow {
-  room: number;
-  seq: number;
-  userId: number;
-  userName: string;
-  clientMsgId: string;
-  text: string;
-  ts: number;
-}
 
 interface AppendRow {
   o_item: number;
@@ -97,7 +88,7 @@ export class PgMessages {
       ...SQL.after,
       values: [roomId, afterSeq, limit],
     });
-    return rows.map(toMessage);
+    return rows.map(rowToMessage);
   }
 
   async before(roomId: number, beforeSeq: number | null, limit: number): Promise<ChatMessage[]> {
@@ -105,17 +96,6 @@ export class PgMessages {
       beforeSeq === null
         ? await this.#pool.query<MessageRow>({ ...SQL.latest, values: [roomId, limit] })
         : await this.#pool.query<MessageRow>({ ...SQL.before, values: [roomId, beforeSeq, limit] });
-    return rows.map(toMessage);
+    return rows.map(rowToMessage);
   }
-}
-
-function toMessage(row: MessageRow): ChatMessage {
-  return {
-    room: row.room,
-    seq: row.seq,
-    from: { id: row.userId, name: row.userName },
-    text: row.text,
-    ts: row.ts,
-    clientMsgId: row.clientMsgId,
-  };
 }

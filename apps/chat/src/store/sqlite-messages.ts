@@ -3,17 +3,8 @@
  * and the two page queries.
  */
 import type Database from 'better-sqlite3';
+import { type MessageRow, rowToMessage } from './message-row.js';
 import type { Appended, ChatMessage, NewMessage } from './types.js';
-
-export interface MessageRow {
-  room: number;
-  seq: number;
-  userId: number;
-  userName: string;
-  clientMsgId: string;
-  text: string;
-  ts: number;
-}
 
 const COLUMNS = `m.room_id AS room, m.seq, m.user_id AS userId, u.name AS userName,
   m.client_msg_id AS clientMsgId, m.text, m.ts`;
@@ -112,15 +103,4 @@ export class SqliteMessages {
   get database(): Database.Database {
     return this.#db;
   }
-}
-
-function rowToMessage(row: MessageRow): ChatMessage {
-  return {
-    room: row.room,
-    seq: row.seq,
-    from: { id: row.userId, name: row.userName },
-    text: row.text,
-    ts: row.ts,
-    clientMsgId: row.clientMsgId,
-  };
 }

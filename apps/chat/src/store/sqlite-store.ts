@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Checkpointer } from './checkpointer.js';
 import { CommitQueue } from './commit-queue.js';
+import { rowToMessage } from './message-row.js';
 import type { MessageStore } from './message-store.js';
 import { migrate } from './migrations.js';
-import { type MessageRow, SqliteMessages } from './sqlite-messages.js';
+import { SqliteMessages } from './sqlite-messages.js';
 import { SqliteRooms } from './sqlite-rooms.js';
 import type {
   Appended,
@@ -143,11 +144,11 @@ export class SqliteStore implements MessageStore {
   }
 
   messagesAfter(roomId: number, afterSeq: number, limit: number): ChatMessage[] {
-    return this.#messages.after(roomId, afterSeq, limit).map(toMessage);
+    return this.#messages.after(roomId, afterSeq, limit).map(rowToMessage);
   }
 
   messagesBefore(roomId: number, beforeSeq: number | null, limit: number): ChatMessage[] {
-    return this.#messages.before(roomId, beforeSeq, limit).map(toMessage);
+    return this.#messages.before(roomId, beforeSeq, limit).map(rowToMessage);
   }
 
   markRead(roomId: number, userId: number, seq: number): number {
@@ -202,16 +203,5 @@ function prepareUserStatements(db: Database.Database) {
        WHERE s.token_hash = ? AND s.expires > ?`,
     ),
     deleteSession: db.prepare('DELETE FROM sessions WHERE token_hash = ?'),
-  };
-}
-
-function toMessage(row: MessageRow): ChatMessage {
-  return {
-    room: row.room,
-    seq: row.seq,
-    from: { id: row.userId, name: row.userName },
-    text: row.text,
-    ts: row.ts,
-    clientMsgId: row.clientMsgId,
   };
 }
